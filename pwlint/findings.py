@@ -1,0 +1,92 @@
+"""Plain records handed from the engine to suppressions and reporters.
+
+Nothing here knows libcst or any output format: the engine builds these records, reporters turn
+them into text. Keeping them frozen and ordered makes output deterministic whatever order files
+were scanned in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+SEVERITIES = ("error", "warning", "note")
+
+
+@dataclass(frozen=True, order=True)
+class Region:
+    """A 1-based, end-exclusive span in a source file (SARIF's convention for columns)."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """What a reporter may know of a rule: its identity and documentation, never its match spec."""
+
+    id: str
+    name: str
+    message: str
+    severity: str
+    precision: str
+    category: str
+    cwe: tuple[int, ...]
+    standards: Mapping[str, tuple[str, ...]]
+    summary: str
+    why: str
+    fix: str
+    references: tuple[str, ...]
+    bad_examples: tuple[str, ...]
+    good_examples: tuple[str, ...]
+    security_severity: float
+    source: str  # the YAML file the rule came from
+
+    @property
+    def help_uri(self) -> str:
+        return f"https://github.com/pwlint/pwlint/blob/main/docs/rules.md#{self.id.lower()}"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One rule match at one place. Ordered by path, then position, then rule, for stable output."""
+
+    path: str  # POSIX path relative to the scan root
+    region: Region
+    rule_id: str
+    severity: str
+    message: str
+    snippet: str = field(compare=False)  # the source lines of the region, verbatim
+    suppressed: bool = field(default=False, compare=False)
+    suppression_reason: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class FileProblem:
+    """A file pwlint could not analyse (unreadable, undecodable, unparsable) and why."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class ScanResult:
+    """Everything one scan produced, the input of every reporter."""
+
+    root: str  # absolute scan root; finding paths are relative to it
+    findings: list[Finding]
+    rules: list[RuleMeta]  # the rules that were active, sorted by id
+    problems: list[FileProblem]
+    files_scanned: int = 0  # files parsed or proven by the prefilter to hold no finding
+    files_parsed: int = 0
+    skipped_tests: int = 0
+    excluded: int = 0
+    profile: str = "owasp-2026"
+
+    @property
+    def active_findings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.suppressed]
