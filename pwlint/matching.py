@@ -1,0 +1,724 @@
+"""The primitives rules are written in: patterns over sites, conditions over arguments and values.
+
+A rule's `match` is a list of patterns. Each pattern names the kind of site it looks at and the
+conditions that must hold there:
+
+    - call: [hashlib.md5, "hashlib.*().update"]     # qualified-name globs
+      where:                                         # every condition must hold
+        - arg: {pos: 0, kw: data}                    # an argument by position and/or keyword
+          is: password
+      unless:                                        # no condition may hold
+        - arg: {kw: usedforsecurity}
+          equals: false
+    - bind: {is: password-name}                      # x = v, obj.x = v, d["x"] = v, f(x=v), {"x": v}, def f(x=v)
+      where:
+        - value: {is: secret-literal}
+    - compare: ["==", "!="]
+      where:
+        - operands: {one: {is: password}, other: {not: {is: empty}}}
+
+Patterns compile once, when rules load, into small objects; compiling validates the spec, so a
+mistake in a rule file is reported with its file, line and key before any scanning starts.
+Nothing here knows a rule by id: a new rule combines these primitives, and a new primitive is a
+new key here that every rule can use.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+import libcst as cst
+
+from pwlint.constants import UNKNOWN, fold
+from pwlint.names import ModuleModel, Scope, Site, terminal_name
+from pwlint.passwords import PasswordOracle, is_password_name
+
+
+class SpecError(Exception):
+    """A rule spec that cannot compile; `key` and `line` locate it in the YAML file."""
+
+    def __init__(self, message: str, key: str = "", line: int = 0) -> None:
+        super().__init__(message)
+        self.key = key
+        self.line = line
+
+
+def line_of(raw: Any, key: Optional[str] = None) -> int:
+    """The YAML line of a mapping (or of one of its keys), when the loader recorded it."""
+    lines = getattr(raw, "key_lines", {})
+    if key is not None and key in lines:
+        return lines[key]
+    return getattr(raw, "line", 0)
+
+
+# -- evaluation context -------------------------------------------------------------------------
+
+@dataclass
+class Context:
+    """What conditions may consult while matching one site."""
+
+    model: ModuleModel
+    oracle: PasswordOracle
+    scope: Scope
+    thresholds: Mapping[str, Any]
+    call: Optional[cst.Call] = None
+    captures: dict[str, Any] = field(default_factory=dict)
+
+    def fold(self, expr: Any) -> Any:
+        if isinstance(expr, Const):
+            return expr.constant
+        return fold(expr, self.model, self.scope)
+
+    def resolve(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """Follow a local name to the one value assigned to it (`salt = os.urandom(8)`)."""
+        seen = 0
+        while isinstance(expr, cst.Name) and seen < 10:
+            owner = self.scope.lookup(expr.value)
+            if owner is None:
+                return expr
+            values = owner.assignments.get(expr.value, [])
+            if len(values) != 1 or expr.value in owner.params:
+                return expr
+            expr = values[0]
+            seen += 1
+        return expr
+
+
+# -- argument references ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArgRef:
+    """An argument found by keyword first, then by position (as Python binds them)."""
+
+    pos: Optional[int]
+    kw: tuple[str, ...]
+    any: bool = False
+
+    def find(self, call: cst.Call) -> Optional[cst.BaseExpression]:
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value in self.kw:
+                return arg.value
+        if self.pos is not None:
+            positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+            if self.pos < len(positional):
+                return positional[self.pos].value
+        return None
+
+    def all(self, call: cst.Call) -> list[cst.BaseExpression]:
+        return [arg.value for arg in call.args if not arg.star]
+
+    @property
+    def label(self) -> str:
+        return self.kw[0] if self.kw else f"argument {self.pos}"
+
+
+def compile_argref(raw: Any) -> ArgRef:
+    if raw == "any":
+        return ArgRef(None, (), any=True)
+    if isinstance(raw, int):
+        return ArgRef(raw, ())
+    if isinstance(raw, str):
+        return ArgRef(None, (raw,))
+    if not isinstance(raw, Mapping):
+        raise SpecError("an argument is `any`, a position, a keyword, or {pos, kw}", "arg", line_of(raw))
+    unknown = set(raw) - {"pos", "kw"}
+    if unknown:
+        raise SpecError(f"unknown key {sorted(unknown)[0]!r} in argument reference", sorted(unknown)[0], line_of(raw))
+    pos = raw.get("pos")
+    kw = raw.get("kw", ())
+    if pos is not None and not isinstance(pos, int):
+        raise SpecError("`pos` must be an integer", "pos", line_of(raw, "pos"))
+    kws = (kw,) if isinstance(kw, str) else tuple(kw)
+    if not all(isinstance(k, str) for k in kws):
+        raise SpecError("`kw` must be a name or a list of names", "kw", line_of(raw, "kw"))
+    return ArgRef(pos, kws)
+
+
+# -- value predicates (`is:`) -------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(
+    r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|changeit?me?|"
+    r"password|passwd|pwd|pass|secret|your[_ -]?password|\*+))$"
+)
+_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n")
+_LOOKUPS = re.compile(r"^(get|getenv|get_secret|setdefault|pop|option|getoption)$")
+
+
+def _literal_text(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+        return value
+    return None
+
+
+def is_secret_literal(expr: Optional[cst.BaseExpression]) -> bool:
+    """A string literal that reads like a password, not a placeholder, field name, path or template."""
+    text = _literal_text(expr)
+    if text is None or len(text.strip()) < 3:
+        return False
+    return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text)
+
+
+def _is_secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> bool:
+    """`os.environ.get("DB_PASSWORD", "hunter2")`: a lookup whose fallback is a hard-coded secret."""
+    if not isinstance(expr, cst.Call) or depth > 4 or not isinstance(expr.func, (cst.Attribute, cst.Name)):
+        return False
+    name = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else expr.func.value
+    if not _LOOKUPS.match(name):
+        return False
+    fallback = ArgRef(1, ("default", "fallback")).find(expr)
+    return is_secret_literal(fallback) or _is_secret_fallback(fallback, depth + 1)
+
+
+def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    if expr is None:
+        return True
+    value = ctx.fold(expr)
+    if isinstance(value, (str, bytes)):
+        return not value.strip()
+    return value is None or value == ()
+
+
+def _is_input(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A password just received from the user (a prompt or a request field), not a stored one."""
+    if expr is None or isinstance(expr, Const) or not ctx.oracle.carries(expr, ctx.scope):
+        return False
+    resolved = ctx.resolve(expr)
+    return isinstance(resolved, cst.Call) and not is_password_name(terminal_name(resolved) or "")
+
+
+def _is_password(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    found = ctx.oracle.carries(expr, ctx.scope) if not isinstance(expr, Const) else None
+    if found:
+        ctx.captures.setdefault("password", found)
+    return bool(found)
+
+
+_PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] = {
+    "password": _is_password,
+    "password-input": _is_input,
+    "secret-literal": lambda e, c: is_secret_literal(e),
+    "secret-fallback": lambda e, c: _is_secret_fallback(e),
+    "literal": lambda e, c: e is not None and c.fold(e) is not UNKNOWN,
+    "string": lambda e, c: isinstance(c.fold(e), (str, bytes)),
+    "number": lambda e, c: isinstance(c.fold(e), (int, float)) and not isinstance(c.fold(e), bool),
+    "empty": _is_empty,
+    "none": lambda e, c: e is not None and c.fold(e) is None,
+    "call": lambda e, c: e is not None and isinstance(c.resolve(e), cst.Call),
+    "missing": lambda e, c: e is None,
+}
+
+
+# -- value tests --------------------------------------------------------------------------------
+
+ValueTest = Callable[[Optional[cst.BaseExpression], Context], bool]
+
+_VALUE_KEYS = {
+    "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
+    "first", "split", "index", "call", "missing", "default", "as",
+}
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return value.lower() if isinstance(value, str) else value
+
+
+def compile_value_test(raw: Any, where: str) -> ValueTest:
+    """Compile the value-test keys of a mapping (all must hold) into one predicate."""
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"`{where}` must be a mapping of value tests", where, line_of(raw))
+    unknown = set(raw) - _VALUE_KEYS - {"arg"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise SpecError(f"unknown value test {key!r} (known: {', '.join(sorted(_VALUE_KEYS))})", key,
+                        line_of(raw, key))
+    tests = [_compile_one(raw, key) for key in raw if key in _VALUE_KEYS - {"split", "index", "default", "as"}]
+    transform = _compile_transform(raw)
+    capture = raw.get("as")
+    default = raw.get("default", UNKNOWN)
+
+    def test(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+        subject: Any = expr
+        if expr is None and default is not UNKNOWN:
+            subject = Const(default)
+        if transform is not None:
+            subject = Const(transform(ctx.fold(subject)))
+        if capture:
+            value = ctx.fold(subject)
+            ctx.captures[capture] = value if value is not UNKNOWN else _code(ctx, expr)
+        return all(t(subject, ctx) for t in tests)
+
+    return test
+
+
+def _code(ctx: Context, expr: Optional[cst.BaseExpression]) -> str:
+    return ctx.model.module.code_for_node(expr).strip() if expr is not None else ""
+
+
+class Const:
+    """A value made by a transform or a default, handed to value tests in place of an expression."""
+
+    def __init__(self, constant: Any) -> None:
+        self.constant = constant
+
+
+def _value_of(expr: Optional[cst.BaseExpression], ctx: Context) -> Any:
+    return ctx.fold(expr)
+
+
+def _compile_transform(raw: Mapping[str, Any]) -> Optional[Callable[[Any], Any]]:
+    if "split" not in raw:
+        if "index" in raw:
+            raise SpecError("`index` needs `split`", "index", line_of(raw, "index"))
+        return None
+    sep, index = raw["split"], raw.get("index", 0)
+    if not isinstance(sep, str) or not isinstance(index, int):
+        raise SpecError("`split` takes a separator string and `index` an integer", "split", line_of(raw, "split"))
+
+    def transform(value: Any) -> Any:
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if not isinstance(value, str):
+            return UNKNOWN
+        parts = value.split(sep)
+        if index >= len(parts):
+            return UNKNOWN
+        part = parts[index]
+        return int(part) if part.isdigit() else part
+
+    return transform
+
+
+def _compile_one(raw: Mapping[str, Any], key: str) -> ValueTest:
+    arg = raw[key]
+    line = line_of(raw, key)
+    if key == "is":
+        names = [arg] if isinstance(arg, str) else arg
+        if not isinstance(names, list) or not names:
+            raise SpecError("`is` takes a predicate or a list of them", key, line)
+        for name in names:
+            if name not in _PREDICATES:
+                raise SpecError(f"unknown predicate {name!r} (known: {', '.join(sorted(_PREDICATES))})", key, line)
+        predicates = [_PREDICATES[n] for n in names]
+        return lambda e, c: any(p(e, c) for p in predicates)
+    if key == "not":
+        inner = compile_value_test(arg, "not")
+        return lambda e, c: not inner(e, c)
+    if key == "any":
+        if not isinstance(arg, list) or not arg:
+            raise SpecError("`any` takes a list of value tests", key, line)
+        inners = [compile_value_test(item, "any") for item in arg]
+        return lambda e, c: any(t(e, c) for t in inners)
+    if key in ("equals", "in", "not-in"):
+        return _membership(key, arg, line)
+    if key == "matches":
+        pattern = _regex(arg, key, line)
+        return lambda e, c: _search(pattern, _value_of(e, c))
+    if key == "name":
+        pattern = _regex(arg, key, line)
+        return lambda e, c: e is not None and bool(pattern.search(terminal_name(e) or ""))
+    if key in ("lt", "le", "gt", "ge"):
+        return _comparison(key, arg, line)
+    if key == "first":
+        inner = compile_value_test(arg, "first")
+
+        def first(e: Optional[cst.BaseExpression], c: Context) -> bool:
+            value = _value_of(e, c)
+            if isinstance(value, (tuple, list)) and value:
+                return inner(Const(value[0]), c)
+            return False
+
+        return first
+    if key == "call":
+        return _call_test(arg, line)
+    if key == "missing":
+        if not isinstance(arg, bool):
+            raise SpecError("`missing` is true or false", key, line)
+        return lambda e, c: (e is None) == arg
+    raise SpecError(f"unknown value test {key!r}", key, line)  # pragma: no cover - keys checked above
+
+
+def _regex(arg: Any, key: str, line: int) -> re.Pattern[str]:
+    if not isinstance(arg, str):
+        raise SpecError(f"`{key}` takes a regular expression string", key, line)
+    try:
+        return re.compile(arg)
+    except re.error as error:
+        raise SpecError(f"invalid regular expression: {error}", key, line) from None
+
+
+def _search(pattern: re.Pattern[str], value: Any) -> bool:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return isinstance(value, str) and bool(pattern.search(value))
+
+
+def _membership(key: str, arg: Any, line: int) -> ValueTest:
+    options = [arg] if key == "equals" else arg
+    if not isinstance(options, list):
+        raise SpecError(f"`{key}` takes a list", key, line)
+    normalised = {_norm(o) for o in options if not isinstance(o, (list, dict))}
+    bools = [o for o in options if isinstance(o, bool)]
+
+    def member(e: Optional[cst.BaseExpression], c: Context) -> bool:
+        value = _value_of(e, c)
+        if value is UNKNOWN:
+            return False
+        if isinstance(value, bool) or bools:
+            hit = any(value is b for b in bools) if isinstance(value, bool) else False
+        else:
+            hit = _norm(value) in normalised
+        return hit if key != "not-in" else not hit
+
+    return member
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
+}
+
+
+def _comparison(key: str, arg: Any, line: int) -> ValueTest:
+    threshold = _compile_threshold(arg, key, line)
+    op = _OPS[key]
+
+    def compare(e: Optional[cst.BaseExpression], c: Context) -> bool:
+        value = _value_of(e, c)
+        limit = threshold(c)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or limit is None:
+            return False
+        if op(value, limit):
+            c.captures.setdefault("threshold", limit)
+            c.captures.setdefault("value", value)
+            return True
+        return False
+
+    return compare
+
+
+def _compile_threshold(arg: Any, key: str, line: int) -> Callable[[Context], Optional[float]]:
+    """A number, `$name` from the active profile, or {threshold: name, by: {arg..}} for tables."""
+    if isinstance(arg, (int, float)) and not isinstance(arg, bool):
+        return lambda c: arg
+    if isinstance(arg, str) and arg.startswith("$"):
+        name = arg[1:]
+        return lambda c: _scalar(c.thresholds.get(name))
+    if isinstance(arg, Mapping) and "threshold" in arg:
+        name = arg["threshold"]
+        by = arg.get("by")
+        if not isinstance(by, Mapping) or "arg" not in by:
+            raise SpecError("a table threshold needs `by: {arg: ..., default: ...}`", key, line)
+        ref = compile_argref(by["arg"])
+        default = by.get("default")
+
+        def lookup(c: Context) -> Optional[float]:
+            found = ref.find(c.call) if c.call is not None else None
+            key_value = c.fold(found) if found is not None else default
+            return _table(c.thresholds.get(name), key_value)
+
+        return lookup
+    raise SpecError(f"`{key}` takes a number, a `$threshold` or {{threshold, by}}", key, line)
+
+
+def _scalar(value: Any) -> Optional[float]:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _table(table: Any, key: Any) -> Optional[float]:
+    """Step lookup: the entry with the largest key not above `key` (p=4 uses the p=3 row)."""
+    if not isinstance(table, Mapping) or not isinstance(key, int) or isinstance(key, bool):
+        return _scalar(table)
+    rows = sorted((k, v) for k, v in table.items() if isinstance(k, int))
+    chosen = None
+    for row_key, row_value in rows:
+        if row_key <= key:
+            chosen = row_value
+    return _scalar(chosen)
+
+
+def _call_test(arg: Any, line: int) -> ValueTest:
+    if not isinstance(arg, Mapping) or "name" not in arg:
+        raise SpecError("`call` takes {name: [globs], where: [conditions]}", "call", line)
+    names = _globs(arg["name"], "name", line_of(arg, "name"))
+    conditions = compile_conditions(arg.get("where", []), "where")
+
+    def test(e: Optional[cst.BaseExpression], c: Context) -> bool:
+        if e is None or isinstance(e, Const):
+            return False
+        target = c.resolve(e)
+        if not isinstance(target, cst.Call):
+            return False
+        qualified = c.model.qualified_name(target.func, c.scope) or ""
+        if not _glob_match(names, qualified):
+            return False
+        outer, c.call = c.call, target
+        try:
+            return all(cond(target, c) for cond in conditions)
+        finally:
+            c.call = outer
+
+    return test
+
+
+# -- conditions ---------------------------------------------------------------------------------
+
+Condition = Callable[[cst.CSTNode, Context], bool]
+
+
+def compile_conditions(raw: Any, where: str) -> list[Condition]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise SpecError(f"`{where}` takes a list of conditions", where, line_of(raw))
+    return [compile_condition(item) for item in raw]
+
+
+def compile_condition(raw: Any) -> Condition:
+    if not isinstance(raw, Mapping):
+        raise SpecError("a condition is a mapping", "where", line_of(raw))
+    if "arg" in raw:
+        return _arg_condition(raw)
+    if "value" in raw:
+        _only(raw, {"value"})
+        test = compile_value_test(raw["value"], "value")
+        return lambda node, c: test(c.captures.get("_value"), c)
+    if "operands" in raw:
+        _only(raw, {"operands"})
+        return _operands_condition(raw["operands"])
+    if "in-function" in raw:
+        _only(raw, {"in-function"})
+        pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
+        return lambda node, c: any(pattern.search(name) for name in c.scope.function_names())
+    if "any" in raw:
+        _only(raw, {"any"})
+        inner = compile_conditions(raw["any"], "any")
+        return lambda node, c: any(cond(node, c) for cond in inner)
+    if "not" in raw:
+        _only(raw, {"not"})
+        negated = compile_condition(raw["not"])
+        return lambda node, c: not negated(node, c)
+    raise SpecError("a condition starts with arg, value, operands, in-function, any or not", "where", line_of(raw))
+
+
+def _only(raw: Mapping[str, Any], allowed: set[str]) -> None:
+    extra = set(raw) - allowed
+    if extra:
+        key = sorted(extra)[0]
+        raise SpecError(f"unexpected key {key!r} here", key, line_of(raw, key))
+
+
+def _arg_condition(raw: Mapping[str, Any]) -> Condition:
+    ref = compile_argref(raw["arg"])
+    test = compile_value_test(raw, "arg")
+
+    def condition(node: cst.CSTNode, c: Context) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        if ref.any:
+            return any(test(value, c) for value in ref.all(node))
+        return test(ref.find(node), c)
+
+    return condition
+
+
+def _operands_condition(raw: Any) -> Condition:
+    if not isinstance(raw, Mapping) or set(raw) - {"one", "other"} or "one" not in raw:
+        raise SpecError("`operands` takes {one: test, other: test}", "operands", line_of(raw))
+    one = compile_value_test(raw["one"], "one")
+    other = compile_value_test(raw.get("other", {}), "other")
+
+    def condition(node: cst.CSTNode, c: Context) -> bool:
+        left, right = c.captures.get("_operands", (None, None))
+        return (one(left, c) and other(right, c)) or (one(right, c) and other(left, c))
+
+    return condition
+
+
+# -- patterns -----------------------------------------------------------------------------------
+
+def _globs(raw: Any, key: str, line: int) -> tuple[str, ...]:
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        raise SpecError(f"`{key}` takes a name glob or a list of them", key, line)
+    return tuple(items)
+
+
+def _glob_match(globs: Sequence[str], name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+
+
+_COMPARE_OPS = {"==": cst.Equal, "!=": cst.NotEqual, "is": cst.Is, "is not": cst.IsNot,
+                "<": cst.LessThan, ">": cst.GreaterThan, "<=": cst.LessThanEqual, ">=": cst.GreaterThanEqual}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled entry of a rule's `match` list."""
+
+    kind: str  # "call", "bind" or "compare"
+    accepts: Callable[[Site, "Context"], bool]
+    where: tuple[Condition, ...]
+    unless: tuple[Condition, ...]
+    message: Optional[str]
+    report_at: str  # "node", "receiver" (where the receiver object was created) or "value"
+    # What a file must contain for this pattern to match: every group needs one of its strings
+    # (compared case-insensitively). No groups means every file may match.
+    tokens: tuple[tuple[str, ...], ...]
+    severity: Optional[str] = None
+
+    def matches(self, site: Site, ctx: Context) -> bool:
+        if not self.accepts(site, ctx):
+            return False
+        if not all(cond(site.node, ctx) for cond in self.where):
+            return False
+        return not any(cond(site.node, ctx) for cond in self.unless)
+
+
+_PATTERN_KEYS = {"call", "bind", "compare", "where", "unless", "message", "report-at", "tokens", "severity"}
+
+# A password reaches code through a name containing one of these, or through getpass.
+PASSWORD_TOKENS = ("pass", "pw", "mdp", "senha", "kennwort", "contrase")
+
+
+def compile_pattern(raw: Any) -> Pattern:
+    if not isinstance(raw, Mapping):
+        raise SpecError("each `match` entry is a mapping", "match", line_of(raw))
+    unknown = set(raw) - _PATTERN_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise SpecError(f"unknown pattern key {key!r} (known: {', '.join(sorted(_PATTERN_KEYS))})", key,
+                        line_of(raw, key))
+    kinds = [k for k in ("call", "bind", "compare") if k in raw]
+    if len(kinds) != 1:
+        raise SpecError("a pattern has exactly one of call, bind or compare", "match", line_of(raw))
+    kind = kinds[0]
+    accepts, tokens = _ACCEPTORS[kind](raw[kind], line_of(raw, kind))
+    message = raw.get("message")
+    if message is not None and not isinstance(message, str):
+        raise SpecError("`message` must be a string", "message", line_of(raw, "message"))
+    report_at = raw.get("report-at", "node")
+    if report_at not in ("node", "receiver", "value"):
+        raise SpecError("`report-at` is node, receiver or value", "report-at", line_of(raw, "report-at"))
+    severity = raw.get("severity")
+    if severity not in (None, "error", "warning", "note"):
+        raise SpecError("`severity` is error, warning or note", "severity", line_of(raw, "severity"))
+    groups = [tokens] if tokens else []
+    if _requires_password(raw.get("where")) or _requires_password(raw.get(kind)):
+        groups.append(PASSWORD_TOKENS)
+    if "tokens" in raw:
+        groups.append(_explicit_tokens(raw["tokens"], line_of(raw, "tokens")))
+    return Pattern(kind, accepts, tuple(compile_conditions(raw.get("where"), "where")),
+                   tuple(compile_conditions(raw.get("unless"), "unless")), message, report_at,
+                   tuple(tuple(t.lower() for t in group) for group in groups), severity)
+
+
+def _explicit_tokens(raw: Any, line: int) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) and t for t in raw):
+        raise SpecError("`tokens` takes a list of non-empty strings", "tokens", line)
+    return tuple(raw)
+
+
+def _requires_password(raw: Any) -> bool:
+    """Whether every match of this spec needs a password somewhere (outside `not`/`any` branches)."""
+    if isinstance(raw, list):
+        return any(_requires_password(item) for item in raw)
+    if not isinstance(raw, Mapping):
+        return False
+    predicate = raw.get("is")
+    names = [predicate] if isinstance(predicate, str) else (predicate or [])
+    if names and all(name in ("password", "password-input", "password-name") for name in names):
+        return True
+    return any(_requires_password(value) for key, value in raw.items() if key not in ("not", "any", "is"))
+
+
+def _call_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool], tuple[str, ...]]:
+    globs = _globs(raw, "call", line)
+
+    def accepts(site: Site, ctx: Context) -> bool:
+        call = site.node
+        assert isinstance(call, cst.Call)
+        qualified = ctx.model.qualified_name(call.func, ctx.scope)
+        if qualified is None or not _glob_match(globs, qualified):
+            return False
+        ctx.call = call
+        ctx.captures["callee"] = qualified.replace("()", "")
+        return True
+
+    return accepts, tuple(_glob_tokens(globs))
+
+
+def _glob_tokens(globs: Iterable[str]) -> Iterable[str]:
+    """The literal text each glob needs in the source: its last name part without wildcards.
+
+    `hashlib.*().update` needs `update`; `*md5crypt` needs `md5crypt`. A glob whose last part is
+    all wildcard yields its longest literal run instead.
+    """
+    for glob in globs:
+        parts = [p for p in re.split(r"[.()]", glob) if p]
+        candidates = [re.split(r"[*?\[\]]", part) for part in reversed(parts)]
+        best = ""
+        for pieces in candidates:
+            longest = max(pieces, key=len)
+            if len(longest) >= 2:
+                best = longest
+                break
+        if best:
+            yield best
+
+
+def _bind_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool], tuple[str, ...]]:
+    if isinstance(raw, (str, list)):
+        globs = _globs(raw, "bind", line)
+        return (lambda site, ctx: _bind_accept(site, ctx, _glob_match(globs, site.name)),
+                tuple(_glob_tokens(globs)))
+    if isinstance(raw, Mapping):
+        _only(raw, {"is", "matches"})
+        if raw.get("is") not in (None, "password-name"):
+            raise SpecError("a bind name test is `is: password-name` or `matches: REGEX`", "is", line_of(raw, "is"))
+        pattern = _regex(raw["matches"], "matches", line_of(raw, "matches")) if "matches" in raw else None
+        wants_password = raw.get("is") == "password-name"
+
+        def accepts(site: Site, ctx: Context) -> bool:
+            ok = (not wants_password or is_password_name(site.name)) and (
+                pattern is None or bool(pattern.search(site.name)))
+            return _bind_accept(site, ctx, ok)
+
+        return accepts, ()
+    raise SpecError("`bind` takes name globs or {is: password-name} / {matches: REGEX}", "bind", line)
+
+
+def _bind_accept(site: Site, ctx: Context, ok: bool) -> bool:
+    if ok:
+        ctx.captures["name"] = site.name
+        ctx.captures["_value"] = site.value
+    return ok
+
+
+def _compare_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool], tuple[str, ...]]:
+    ops = [raw] if isinstance(raw, str) else raw
+    if not isinstance(ops, list) or not all(op in _COMPARE_OPS for op in ops):
+        raise SpecError(f"`compare` takes operators among {', '.join(_COMPARE_OPS)}", "compare", line)
+    types = tuple(_COMPARE_OPS[op] for op in ops)
+
+    def accepts(site: Site, ctx: Context) -> bool:
+        node = site.node
+        assert isinstance(node, cst.Comparison)
+        left: cst.BaseExpression = node.left
+        for target in node.comparisons:
+            if isinstance(target.operator, types):
+                ctx.captures["_operands"] = (left, target.comparator)
+                return True
+            left = target.comparator
+        return False
+
+    return accepts, ()
+
+
+_ACCEPTORS = {"call": _call_acceptor, "bind": _bind_acceptor, "compare": _compare_acceptor}

@@ -1,0 +1,54 @@
+"""Read and parse one file with libcst, turning every failure into a `FileProblem`.
+
+The source is decoded once here (PEP 263 declarations and a UTF-8 BOM are honoured by
+`tokenize.detect_encoding`), and the text is kept for snippets, so later stages never re-read
+the file or regenerate code from the tree.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Union
+
+from pwlint.findings import FileProblem
+
+
+@dataclass
+class SourceFile:
+    path: str  # root-relative POSIX path, as reported
+    text: str
+    module: "object"  # libcst.Module; typed loosely so this record needs no libcst import
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+def decode(path: str, data: bytes) -> Union[str, FileProblem]:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        return FileProblem(path, 1, 1, f"cannot decode: {error}")
+
+
+def parse(path: str, data: bytes) -> Union[SourceFile, FileProblem]:
+    """The parsed module, or a problem naming the line and column where parsing failed."""
+    import libcst as cst  # imported here: runs that parse nothing never pay for libcst
+
+    text = decode(path, data)
+    if isinstance(text, FileProblem):
+        return text
+    if "\x00" in text:
+        return FileProblem(path, 1, 1, "cannot parse: file contains null bytes")
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        return FileProblem(path, error.raw_line, error.raw_column + 1, f"syntax error: {error.message}")
+    except (RecursionError, MemoryError) as error:
+        return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}")
+    except Exception as error:  # noqa: BLE001 - libcst's native parser raises assorted errors
+        return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
+    return SourceFile(path, text, module)

@@ -1,0 +1,262 @@
+"""Load rules and threshold profiles from YAML, validated before any file is scanned.
+
+A rule file holds one rule: its identity and documentation (what reporters show) and its `match`
+patterns (what `matching` compiles). Built-in rules live in the top-level `rules/` folder, which
+the wheel carries as `pwlint/rules`; `--rules DIR` adds user folders in the same format.
+Every error names the file, the line and the key, so a broken rule is fixed in one look.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+import yaml
+
+from pwlint.findings import SEVERITIES, RuleMeta
+from pwlint.matching import Pattern, SpecError, compile_pattern, line_of
+
+STANDARDS = ("asvs-4.0.3", "asvs-5.0.0", "nist-800-63b-3", "nist-800-63b-4", "pci-dss-4.0.1")
+PRECISIONS = ("very-high", "high", "medium", "low")
+_DEFAULT_SECURITY_SEVERITY = {"error": 8.0, "warning": 5.5, "note": 2.0}
+_ID = re.compile(r"^[A-Z]{2,}\d{3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+_REQUIRED = ("id", "name", "message", "severity", "category", "cwe", "summary", "why", "fix", "examples", "match")
+_OPTIONAL = ("precision", "security-severity", "standards", "references")
+
+
+class RuleError(Exception):
+    """A rule or profile file that cannot be used; formatted as `file:line: key: message`."""
+
+    def __init__(self, path: Path | str, line: int, key: str, message: str) -> None:
+        self.path, self.line, self.key = str(path), line, key
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the engine runs it: reporter-facing metadata plus compiled patterns."""
+
+    meta: RuleMeta
+    patterns: tuple[Pattern, ...]
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+
+# -- YAML with line numbers --------------------------------------------------------------------
+
+class _LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers the line of itself and of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (no object construction from tags) that records line numbers."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
+    mapping = _LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        if isinstance(key, str):
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuleError(path, 0, "", f"cannot read: {error}") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise RuleError(path, mark.line + 1 if mark else 0, "", f"invalid YAML: {problem}") from None
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+def builtin_rules_dir() -> Path:
+    """`pwlint/rules` in an installed wheel; the repository's top-level `rules/` in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def load_rules(directories: Iterable[Path]) -> list[Rule]:
+    """All rules from the given folders, sorted by id. Raises RuleError on the first bad file."""
+    rules: dict[str, Rule] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            raise RuleError(directory, 0, "", "rule folder not found")
+        for path in rule_files(directory):
+            rule = load_rule(path)
+            if rule.id in rules:
+                raise RuleError(path, 1, "id", f"duplicate rule id {rule.id} (also in {rules[rule.id].meta.source})")
+            rules[rule.id] = rule
+    return [rules[key] for key in sorted(rules)]
+
+
+def load_rule(path: Path) -> Rule:
+    raw = load_yaml(path)
+    if not isinstance(raw, Mapping):
+        raise RuleError(path, line_of(raw), "", "a rule file holds one mapping")
+    try:
+        return _build_rule(raw, path)
+    except SpecError as error:
+        raise RuleError(path, error.line, error.key, str(error)) from None
+
+
+def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:
+    for key in _REQUIRED:
+        if key not in raw:
+            raise SpecError(f"required key missing (required: {', '.join(_REQUIRED)})", key, line_of(raw))
+    unknown = set(raw) - set(_REQUIRED) - set(_OPTIONAL)
+    if unknown:
+        key = sorted(unknown)[0]
+        raise SpecError("unknown key", key, line_of(raw, key))
+    rule_id = _text(raw, "id")
+    if not _ID.match(rule_id):
+        raise SpecError("an id is capital letters and three digits, e.g. PW101", "id", line_of(raw, "id"))
+    name = _text(raw, "name")
+    if not _NAME.match(name):
+        raise SpecError("a name is kebab-case, e.g. fast-hash-password", "name", line_of(raw, "name"))
+    severity = _choice(raw, "severity", SEVERITIES)
+    bad, good = _examples(raw)
+    patterns = raw["match"]
+    if not isinstance(patterns, list) or not patterns:
+        raise SpecError("`match` is a non-empty list of patterns", "match", line_of(raw, "match"))
+    meta = RuleMeta(
+        id=rule_id,
+        name=name,
+        message=_text(raw, "message"),
+        severity=severity,
+        precision=_choice(raw, "precision", PRECISIONS, default="high"),
+        category=_text(raw, "category"),
+        cwe=_cwes(raw),
+        standards=_standards(raw),
+        summary=_text(raw, "summary"),
+        why=_text(raw, "why"),
+        fix=_text(raw, "fix"),
+        references=_strings(raw, "references"),
+        bad_examples=bad,
+        good_examples=good,
+        security_severity=_security_severity(raw, severity),
+        source=str(path),
+    )
+    return Rule(meta, tuple(compile_pattern(p) for p in patterns))
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError("must be a non-empty string", key, line_of(raw, key))
+    return value.strip()
+
+
+def _choice(raw: Mapping[str, Any], key: str, options: tuple[str, ...], default: Optional[str] = None) -> str:
+    value = raw.get(key, default)
+    if value not in options:
+        raise SpecError(f"must be one of {', '.join(options)}", key, line_of(raw, key))
+    return str(value)
+
+
+def _strings(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SpecError("must be a list of strings", key, line_of(raw, key))
+    return tuple(value)
+
+
+def _cwes(raw: Mapping[str, Any]) -> tuple[int, ...]:
+    value = raw["cwe"]
+    if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise SpecError("a non-empty list of CWE numbers, e.g. [916, 328]", "cwe", line_of(raw, "cwe"))
+    return tuple(value)
+
+
+def _standards(raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    value = raw.get("standards", {})
+    if not isinstance(value, Mapping):
+        raise SpecError("a mapping from standard to requirement ids", "standards", line_of(raw, "standards"))
+    result = {}
+    for standard, ids in value.items():
+        if standard not in STANDARDS:
+            raise SpecError(f"unknown standard (known: {', '.join(STANDARDS)})", str(standard), line_of(value, standard))
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise SpecError("a list of requirement ids as strings", str(standard), line_of(value, standard))
+        result[standard] = tuple(ids)
+    return result
+
+
+def _examples(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    examples = raw["examples"]
+    line = line_of(raw, "examples")
+    if not isinstance(examples, Mapping) or set(examples) - {"bad", "good"}:
+        raise SpecError("`examples` has `bad` and `good` lists of code", "examples", line)
+    bad, good = examples.get("bad"), examples.get("good")
+    for key, value in (("bad", bad), ("good", good)):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise SpecError("a non-empty list of code strings", key, line_of(examples, key) or line)
+    return tuple(bad), tuple(good)
+
+
+def _security_severity(raw: Mapping[str, Any], severity: str) -> float:
+    value = raw.get("security-severity", _DEFAULT_SECURITY_SEVERITY[severity])
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= value <= 10.0:
+        raise SpecError("a number from 0.0 to 10.0", "security-severity", line_of(raw, "security-severity"))
+    return float(value)
+
+
+# -- profiles ----------------------------------------------------------------------------------
+
+def profiles_path() -> Path:
+    return Path(__file__).resolve().parent / "profiles.yaml"
+
+
+def load_profiles(path: Optional[Path] = None) -> dict[str, dict[str, Any]]:
+    """Threshold profiles by name; each maps threshold names to numbers or step tables."""
+    path = path or profiles_path()
+    raw = load_yaml(path)
+    profiles = raw.get("profiles") if isinstance(raw, Mapping) else None
+    if not isinstance(profiles, Mapping) or not profiles:
+        raise RuleError(path, line_of(raw), "profiles", "a mapping of profile names to thresholds")
+    for name, values in profiles.items():
+        if not isinstance(values, Mapping):
+            raise RuleError(path, line_of(profiles, name), str(name), "a mapping of threshold names to values")
+        for key, value in values.items():
+            if key == "source":
+                continue
+            if not _is_threshold(value):
+                raise RuleError(path, line_of(values, key), str(key), "a number or a table of integer keys to numbers")
+    return {str(name): dict(values) for name, values in profiles.items()}
+
+
+def _is_threshold(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return all(isinstance(k, int) and isinstance(v, (int, float)) for k, v in value.items())
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,56 @@
+"""Run every rule's own examples: each bad example must produce the rule's finding, each good one none.
+
+The examples are what `pwlint explain` shows, so a user reading one knows it was proven. The
+prefilter is applied too: a bad example it would skip means the rule's tokens are wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from pwlint.findings import FileProblem
+from pwlint.prefilter import Prefilter
+from pwlint.ruleset import Rule
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    rule_id: str
+    kind: str  # "bad" or "good"
+    index: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: {self.kind} example {self.index + 1}: {self.reason}"
+
+
+def check_rules(rules: Iterable[Rule], thresholds: Mapping[str, object], profile: str) -> list[ExampleFailure]:
+    from pwlint.engine import Engine
+    from pwlint.scan import analyse
+
+    failures = []
+    for rule in rules:
+        engine = Engine([rule], thresholds, profile)
+        prefilter = Prefilter(engine.patterns)
+        for kind, examples in (("bad", rule.meta.bad_examples), ("good", rule.meta.good_examples)):
+            for index, code in enumerate(examples):
+                reason = _check(kind, code, rule, engine, prefilter, analyse)
+                if reason:
+                    failures.append(ExampleFailure(rule.id, kind, index, reason))
+    return failures
+
+
+def _check(kind: str, code: str, rule: Rule, engine: object, prefilter: Prefilter, analyse: object) -> str:
+    data = code.encode("utf-8")
+    outcome = analyse(f"<{rule.id} {kind} example>", data, engine, Prefilter([], enabled=False))  # type: ignore[operator]
+    if isinstance(outcome, FileProblem):
+        return f"does not parse: {outcome.message} (line {outcome.line})"
+    hits = [f for f in outcome or [] if f.rule_id == rule.id and not f.suppressed]
+    if kind == "good":
+        return "; ".join(f"unexpected finding at line {f.region.start_line}: {f.message}" for f in hits)
+    if not hits:
+        return "no finding"
+    if not prefilter.may_match(data):
+        return "the prefilter skips this example: the rule's tokens do not cover it"
+    return ""
