@@ -74,7 +74,7 @@ class Engine:
         return self._locate(source, module, matches) if matches else []
 
     def _try(self, rule: Rule, pattern: Pattern, site: Site, model: Any, oracle: PasswordOracle) -> Optional[Match]:
-        ctx = Context(model, oracle, site.scope, self.thresholds)
+        ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement)
         if not pattern.matches(site, ctx):
             return None
         node = _report_node(pattern, site, ctx)

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 import libcst as cst
 
 from pwlint.constants import UNKNOWN, fold
-from pwlint.names import ModuleModel, Scope, Site, terminal_name
+from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
 from pwlint.passwords import PasswordOracle, is_password_name
 
 
@@ -65,6 +65,7 @@ class Context:
     scope: Scope
     thresholds: Mapping[str, Any]
     call: Optional[cst.Call] = None
+    statement: Optional[cst.CSTNode] = None
     captures: dict[str, Any] = field(default_factory=dict)
 
     def fold(self, expr: Any) -> Any:
@@ -496,6 +497,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
         return lambda node, c: any(pattern.search(name) for name in c.scope.function_names())
+    if "flows-into" in raw:
+        _only(raw, {"flows-into"})
+        globs = _globs(raw["flows-into"], "flows-into", line_of(raw, "flows-into"))
+        return lambda node, c: _flows_into(node, c, globs)
     if "any" in raw:
         _only(raw, {"any"})
         inner = compile_conditions(raw["any"], "any")
@@ -504,7 +509,42 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, any or not", "where", line_of(raw))
+    raise SpecError("a condition starts with arg, value, operands, in-function, flows-into, any or not", "where",
+                    line_of(raw))
+
+
+def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:
+    """Whether this node's result is passed, directly or through a local name, to a matching call
+    in the same scope: `bcrypt.hashpw(sha256(pw).digest(), salt)` pre-hashes, it does not store."""
+    targets = _assigned_names(c.statement)
+    for site in c.model.sites:
+        if site.kind != "call" or site.scope is not c.scope or site.node is node:
+            continue
+        call = site.node
+        assert isinstance(call, cst.Call)
+        name = c.model.qualified_name(call.func, c.scope) or ""
+        if not (_glob_match(globs, name) or _glob_match(globs, dotted(call.func) or "")):
+            continue
+        if any(_mentions(arg.value, node, targets) for arg in call.args):
+            return True
+    return False
+
+
+def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
+    names: set[str] = set()
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                names |= {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(small.target, cst.Name):
+                names.add(small.target.value)
+    return names
+
+
+def _mentions(expr: cst.CSTNode, node: cst.CSTNode, names: set[str]) -> bool:
+    if expr is node or (isinstance(expr, cst.Name) and expr.value in names):
+        return True
+    return any(_mentions(child, node, names) for child in expr.children)
 
 
 def _only(raw: Mapping[str, Any], allowed: set[str]) -> None:
@@ -646,7 +686,10 @@ def _call_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
         assert isinstance(call, cst.Call)
         qualified = ctx.model.qualified_name(call.func, ctx.scope)
         if qualified is None or not _glob_match(globs, qualified):
-            return False
+            # the name as written: `crypt = self._load_library(); crypt.crypt(...)`
+            qualified = dotted(call.func)
+            if qualified is None or not _glob_match(globs, qualified):
+                return False
         ctx.call = call
         ctx.captures["callee"] = qualified.replace("()", "")
         return True

@@ -98,7 +98,8 @@ class ModuleModel:
 
     def _qualify_name(self, name: str, scope: Scope, depth: int) -> str:
         owner = scope.lookup(name)
-        if owner is None:
+        if owner is None or (owner.kind == "module" and name in self.imports):
+            # `try: import crypt / except ImportError: crypt = None` still means the module
             return self.imports.get(name, name)
         values = owner.assignments.get(name, [])
         if name in owner.opaque or len(values) != 1:

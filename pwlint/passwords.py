@@ -49,11 +49,11 @@ _NOT_PASSWORD_WORDS = frozenset({
     "reset", "url", "uri", "link", "path", "file", "filename", "dir", "field", "fields", "label",
     "help", "prompt", "placeholder", "widget", "form", "forms", "template", "view", "views", "page",
     "name", "type", "id", "mode", "env", "var", "error", "errors", "msg", "message", "text",
-    "manager", "mgr", "store", "storage", "keyring", "vault", "db", "database", "table", "column",
+    "manager", "mgr", "store", "storage", "keyring", "vault", "table", "column",
     "option", "options", "config", "setting", "settings", "changer", "change",
     # flags and booleans
     "is", "has", "needs", "should", "use", "uses", "allow", "allowed", "enabled", "disabled",
-    "valid", "invalid", "verified", "match", "matches", "matched", "set", "ok", "set", "usable",
+    "valid", "invalid", "verified", "match", "matches", "matched", "set", "ok", "usable",
     "check", "checks", "checker", "verify", "verifier",
     # things that only go *past* passwords
     "through", "by", "bypass",
