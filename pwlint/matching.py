@@ -141,8 +141,8 @@ def compile_argref(raw: Any) -> ArgRef:
 # -- value predicates (`is:`) -------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(
-    r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|changeit?me?|"
-    r"password|passwd|pwd|pass|secret|your[_ -]?password|\*+))$"
+    r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
+    r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
 )
 _FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n")
 _LOOKUPS = re.compile(r"^(get|getenv|get_secret|setdefault|pop|option|getoption)$")
@@ -158,9 +158,12 @@ def _literal_text(expr: Optional[cst.BaseExpression]) -> Optional[str]:
 
 
 def is_secret_literal(expr: Optional[cst.BaseExpression]) -> bool:
-    """A string literal that reads like a password, not a placeholder, field name, path or template."""
+    """A string literal that reads like a password, not a placeholder, field name, path, template
+    or a sentence about passwords ("Your password has been reset")."""
     text = _literal_text(expr)
     if text is None or len(text.strip()) < 3:
+        return False
+    if " " in text.strip() and any(is_password_name(word) for word in text.split()):
         return False
     return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text)
 
@@ -185,12 +188,31 @@ def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return value is None or value == ()
 
 
+_REQUEST_WORDS = re.compile(r"(?i)(request|form|args|params|query|body|post|get_argument|get_body_argument|"
+                            r"get_query_argument|cleaned_data|validated_data|json|values)")
+
+
 def _is_input(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """A password just received from the user (a prompt or a request field), not a stored one."""
     if expr is None or isinstance(expr, Const) or not ctx.oracle.carries(expr, ctx.scope):
         return False
     resolved = ctx.resolve(expr)
-    return isinstance(resolved, cst.Call) and not is_password_name(terminal_name(resolved) or "")
+    while isinstance(resolved, cst.Call) and isinstance(resolved.func, cst.Attribute) and \
+            resolved.func.attr.value in ("encode", "decode", "strip"):
+        resolved = resolved.func.value
+    if isinstance(resolved, cst.Subscript):
+        resolved = resolved.value
+    elif isinstance(resolved, cst.Call):
+        if (ctx.model.qualified_name(resolved.func, ctx.scope) or "").startswith("getpass"):
+            return True
+        resolved = resolved.func
+    else:
+        return False
+    return bool(_REQUEST_WORDS.search(ctx.model.module.code_for_node(resolved)))
+
+
+def _is_sliced(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
 
 
 def _is_password(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
@@ -212,6 +234,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "none": lambda e, c: e is not None and c.fold(e) is None,
     "call": lambda e, c: e is not None and isinstance(c.resolve(e), cst.Call),
     "missing": lambda e, c: e is None,
+    "sliced": _is_sliced,
 }
 
 
@@ -497,6 +520,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
         return lambda node, c: any(pattern.search(name) for name in c.scope.function_names())
+    if "statement" in raw:
+        _only(raw, {"statement"})
+        kinds = _globs(raw["statement"], "statement", line_of(raw, "statement"))
+        return lambda node, c: _statement_kind(c.statement) in kinds
     if "flows-into" in raw:
         _only(raw, {"flows-into"})
         globs = _globs(raw["flows-into"], "flows-into", line_of(raw, "flows-into"))
@@ -509,8 +536,15 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, flows-into, any or not", "where",
+    raise SpecError("a condition starts with arg, value, operands, in-function, statement, flows-into, any or not", "where",
                     line_of(raw))
+
+
+def _statement_kind(statement: Optional[cst.CSTNode]) -> str:
+    """`assert`, `return`, `assign`, `expr`, `if`, ...: the kind of statement a site sits in."""
+    if isinstance(statement, cst.SimpleStatementLine) and statement.body:
+        return type(statement.body[0]).__name__.lower()
+    return type(statement).__name__.lower() if statement is not None else ""
 
 
 def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:

@@ -51,6 +51,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     "name", "type", "id", "mode", "env", "var", "error", "errors", "msg", "message", "text",
     "manager", "mgr", "store", "storage", "keyring", "vault", "table", "column",
     "option", "options", "config", "setting", "settings", "changer", "change",
+    "subject", "notice", "title", "description", "desc", "hint", "tooltip", "caption",
+    "prefix", "suffix", "sep", "separator", "delimiter", "marker", "char", "chars", "charset", "alphabet",
     # flags and booleans
     "is", "has", "needs", "should", "use", "uses", "allow", "allowed", "enabled", "disabled",
     "valid", "invalid", "verified", "match", "matches", "matched", "set", "ok", "usable",
