@@ -42,11 +42,12 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
-
-import pathspec
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pwlint.findings import FileProblem
+
+if TYPE_CHECKING:
+    import pathspec
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".bzr",
@@ -197,9 +198,16 @@ def _read_ignore(path: str, prefix: str) -> _Ignore | None:
     """An unreadable ignore file is treated as empty: scanning too much is the safe mistake."""
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            return _Ignore(prefix, pathspec.GitIgnoreSpec.from_lines(handle))
+            return _Ignore(prefix, _gitignore_spec(handle))
     except OSError:
         return None
+
+
+def _gitignore_spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """Imported on first use: most trees scanned by pre-commit have no pattern to compile."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def _gitignored(key: str, chain: tuple[_Ignore, ...]) -> bool:
@@ -233,7 +241,7 @@ class _Filters:
         return cls(
             root=root,
             default_excludes=_compile_globs(DEFAULT_EXCLUDES),
-            user_excludes=pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None,
+            user_excludes=_gitignore_spec(exclude) if exclude else None,
             test_dirs=_compile_globs([p.rstrip("/") for p in test_patterns if p.endswith("/")]),
             test_files=_compile_globs([p for p in test_patterns if not p.endswith("/")]),
             respect_gitignore=respect_gitignore,

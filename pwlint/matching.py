@@ -244,8 +244,34 @@ ValueTest = Callable[[Optional[cst.BaseExpression], Context], bool]
 
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
-    "first", "split", "index", "call", "missing", "default", "as",
+    "first", "split", "index", "call", "uses", "missing", "default", "as",
 }
+
+_CONVERSIONS = frozenset({"encode", "decode", "strip", "lower", "upper", "str", "bytes", "bytearray"})
+
+
+def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """`username.encode()` and `str(email)` name the same value as `username` and `email`."""
+    while isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _CONVERSIONS:
+            expr = func.value
+        elif isinstance(func, cst.Name) and func.value in _CONVERSIONS and expr.args:
+            expr = expr.args[0].value
+        else:
+            break
+    return expr
+
+
+def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
+    """Whether a call to one of `globs` happens anywhere inside the expression."""
+    if depth > 50:
+        return False
+    if isinstance(expr, cst.Call):
+        name = c.model.qualified_name(expr.func, c.scope) or dotted(expr.func) or ""
+        if _glob_match(globs, name):
+            return True
+    return any(_uses(child, globs, c, depth + 1) for child in expr.children)
 
 
 def _norm(value: Any) -> Any:
@@ -347,7 +373,10 @@ def _compile_one(raw: Mapping[str, Any], key: str) -> ValueTest:
         return lambda e, c: _search(pattern, _value_of(e, c))
     if key == "name":
         pattern = _regex(arg, key, line)
-        return lambda e, c: e is not None and bool(pattern.search(terminal_name(e) or ""))
+        return lambda e, c: isinstance(e, cst.CSTNode) and bool(pattern.search(terminal_name(_unwrap(e)) or ""))
+    if key == "uses":
+        globs = _globs(arg, key, line)
+        return lambda e, c: isinstance(e, cst.CSTNode) and _uses(c.resolve(_unwrap(e)), globs, c)
     if key in ("lt", "le", "gt", "ge"):
         return _comparison(key, arg, line)
     if key == "first":
