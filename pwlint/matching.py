@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
@@ -654,7 +655,13 @@ def _globs(raw: Any, key: str, line: int) -> tuple[str, ...]:
 
 
 def _glob_match(globs: Sequence[str], name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+    return _glob_regex(tuple(globs)).match(name) is not None
+
+
+@lru_cache(maxsize=None)
+def _glob_regex(globs: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled regular expression per glob list: matching runs for every call in a file."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs))
 
 
 _COMPARE_OPS = {"==": cst.Equal, "!=": cst.NotEqual, "is": cst.Is, "is not": cst.IsNot,
@@ -671,8 +678,8 @@ class Pattern:
     unless: tuple[Condition, ...]
     message: Optional[str]
     report_at: str  # "node", "receiver" (where the receiver object was created) or "value"
-    # What a file must contain for this pattern to match: every group needs one of its strings
-    # (compared case-insensitively). No groups means every file may match.
+    # What a file must contain for this pattern to match: every group needs one of its regular
+    # expressions to occur in the lower-cased bytes. No groups means every file may match.
     tokens: tuple[tuple[str, ...], ...]
     severity: Optional[str] = None
 
@@ -686,8 +693,11 @@ class Pattern:
 
 _PATTERN_KEYS = {"call", "bind", "compare", "where", "unless", "message", "report-at", "tokens", "severity"}
 
-# A password reaches code through a name containing one of these, or through getpass.
-PASSWORD_TOKENS = ("pass", "pw", "mdp", "senha", "kennwort", "contrase")
+# A password reaches code through a name containing one of these, or through getpass; as regular
+# expressions over lower-cased bytes (a bare `pass` would match every `pass` statement).
+PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "(?<![a-z])pw(?![a-z])",
+                   "_pass", "pass_", "userpass", "adminpass", "rootpass", "dbpass", "mdp", "senha",
+                   "kennwort", "contrase")
 
 
 def compile_pattern(raw: Any) -> Pattern:
@@ -716,7 +726,7 @@ def compile_pattern(raw: Any) -> Pattern:
     if _requires_password(raw.get("where")) or _requires_password(raw.get(kind)):
         groups.append(PASSWORD_TOKENS)
     if "tokens" in raw:
-        groups.append(_explicit_tokens(raw["tokens"], line_of(raw, "tokens")))
+        groups.append(tuple(re.escape(t) for t in _explicit_tokens(raw["tokens"], line_of(raw, "tokens"))))
     return Pattern(kind, accepts, tuple(compile_conditions(raw.get("where"), "where")),
                    tuple(compile_conditions(raw.get("unless"), "unless")), message, report_at,
                    tuple(tuple(t.lower() for t in group) for group in groups), severity)
@@ -760,23 +770,23 @@ def _call_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
     return accepts, tuple(_glob_tokens(globs))
 
 
-def _glob_tokens(globs: Iterable[str]) -> Iterable[str]:
-    """The literal text each glob needs in the source: its last name part without wildcards.
+# Method names too common to tell a file apart; a glob ending in one is known by an earlier part.
+_GENERIC_NAMES = frozenset({"update", "new", "hash", "copy", "digest", "hexdigest", "using", "encrypt",
+                            "verify", "get", "identify", "genconfig", "genhash", "derive"})
 
-    `hashlib.*().update` needs `update`; `*md5crypt` needs `md5crypt`. A glob whose last part is
-    all wildcard yields its longest literal run instead.
+
+def _glob_tokens(globs: Iterable[str]) -> Iterable[str]:
+    """The literal text each glob needs in the source, as an escaped regular expression.
+
+    A qualified name is only known through an import in the same file or as spelled there, so
+    every literal piece of a matching glob occurs in the file. The last specific piece is the
+    most selective (`PBKDF2` rather than `Protocol`, `hashlib` rather than `update`).
     """
     for glob in globs:
-        parts = [p for p in re.split(r"[.()]", glob) if p]
-        candidates = [re.split(r"[*?\[\]]", part) for part in reversed(parts)]
-        best = ""
-        for pieces in candidates:
-            longest = max(pieces, key=len)
-            if len(longest) >= 2:
-                best = longest
-                break
-        if best:
-            yield best
+        pieces = [piece for piece in re.split(r"[.()*?\[\]]", glob) if len(piece) >= 3]
+        specific = [piece for piece in pieces if piece.lower() not in _GENERIC_NAMES]
+        if specific or pieces:
+            yield re.escape((specific or pieces)[-1])
 
 
 def _bind_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool], tuple[str, ...]]:

@@ -15,7 +15,9 @@ through a name it defines or a password it handles, so the same token test stays
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import re
+from functools import lru_cache
+from typing import Iterable
 
 from pwlint.matching import Pattern
 
@@ -24,21 +26,27 @@ class Prefilter:
     """A byte-level test derived from the loaded rules' patterns."""
 
     def __init__(self, patterns: Iterable[Pattern], enabled: bool = True) -> None:
-        self._requirements: list[tuple[tuple[bytes, ...], ...]] = []
         self.enabled = enabled
+        self._requirements: list[tuple[re.Pattern[bytes], ...]] = []
         for pattern in patterns:
             if not pattern.tokens:
                 self.enabled = False
-            self._requirements.append(
-                tuple(tuple(token.encode("utf-8") for token in group) for group in pattern.tokens)
-            )
+            self._requirements.append(tuple(_compile(group) for group in pattern.tokens))
 
     def may_match(self, data: bytes) -> bool:
         if not self.enabled:
             return True
         lowered = data.lower()
-        return any(_satisfied(groups, lowered) for groups in self._requirements)
+        found: dict[re.Pattern[bytes], bool] = {}  # many patterns share a group: search each once
+
+        def has(group: re.Pattern[bytes]) -> bool:
+            if group not in found:
+                found[group] = group.search(lowered) is not None
+            return found[group]
+
+        return any(all(has(group) for group in groups) for groups in self._requirements)
 
 
-def _satisfied(groups: Sequence[tuple[bytes, ...]], data: bytes) -> bool:
-    return all(any(token in data for token in group) for group in groups)
+@lru_cache(maxsize=None)
+def _compile(group: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile("|".join(group).lower().encode("utf-8"))
