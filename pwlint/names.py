@@ -317,10 +317,12 @@ class _ModelBuilder(cst.CSTVisitor):
                 self.scope.bind(target.value, value)
             self.scope.opaque.add(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
+            # `user, pw = creds`: which element holds the password is unknown, so none is tainted
+            # by the value; a password-named element is still recognised by its name.
             for element in target.elements:
-                self._bind_loose(element.value, value)
+                self._bind_loose(element.value, None)
         elif isinstance(target, cst.StarredElement):
-            self._bind_loose(target.value, value)
+            self._bind_loose(target.value, None)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if isinstance(node.key, cst.SimpleString):
