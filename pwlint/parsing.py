@@ -8,6 +8,7 @@ the file or regenerate code from the tree.
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from typing import Union
@@ -34,6 +35,14 @@ def decode(path: str, data: bytes) -> Union[str, FileProblem]:
         return FileProblem(path, 1, 1, f"cannot decode: {error}")
 
 
+def _syntax_error_position(message: str, line: int, column: int) -> tuple[int, int]:
+    """libcst's native parser puts the real position in its message ("error at 4:0"), not its fields."""
+    found = re.search(r"error at (\d+):(\d+)", message)
+    if found:
+        return int(found.group(1)), int(found.group(2)) + 1
+    return line, column + 1
+
+
 def parse(path: str, data: bytes) -> Union[SourceFile, FileProblem]:
     """The parsed module, or a problem naming the line and column where parsing failed."""
     import libcst as cst  # imported here: runs that parse nothing never pay for libcst
@@ -46,7 +55,8 @@ def parse(path: str, data: bytes) -> Union[SourceFile, FileProblem]:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        return FileProblem(path, error.raw_line, error.raw_column + 1, f"syntax error: {error.message}")
+        line, column = _syntax_error_position(error.message, error.raw_line, error.raw_column)
+        return FileProblem(path, line, column, f"syntax error: {error.message.splitlines()[0]}")
     except (RecursionError, MemoryError) as error:
         return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}")
     except Exception as error:  # noqa: BLE001 - libcst's native parser raises assorted errors
