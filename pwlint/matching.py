@@ -112,10 +112,6 @@ class ArgRef:
     def all(self, call: cst.Call) -> list[cst.BaseExpression]:
         return [arg.value for arg in call.args if not arg.star]
 
-    @property
-    def label(self) -> str:
-        return self.kw[0] if self.kw else f"argument {self.pos}"
-
 
 def compile_argref(raw: Any) -> ArgRef:
     if raw == "any":
