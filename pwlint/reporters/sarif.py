@@ -43,6 +43,14 @@ def render(result: ScanResult, *, include_suppressed: bool = False) -> str:
         # them as UTF-16 units and shift every marker after an emoji.
         "columnKind": "unicodeCodePoints",
         "results": [_result(finding, index[finding.rule_id]) for finding in findings],
+        # every report states its scope, so a clean result over zero files is never mistaken for a pass
+        "properties": {
+            "profile": result.profile,
+            "filesScanned": result.files_scanned,
+            "filesParsed": result.files_parsed,
+            "skippedAsTests": result.skipped_tests,
+            "excluded": result.excluded,
+        },
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
