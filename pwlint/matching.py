@@ -35,7 +35,7 @@ import libcst as cst
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
-from pwlint.passwords import PasswordOracle, is_password_name
+from pwlint.passwords import SOURCE_CALLS, PasswordOracle, is_password_name, strip_conversions
 
 
 class SpecError(Exception):
@@ -193,14 +193,11 @@ def _is_input(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """A password just received from the user (a prompt or a request field), not a stored one."""
     if expr is None or isinstance(expr, Const) or not ctx.oracle.carries(expr, ctx.scope):
         return False
-    resolved = ctx.resolve(expr)
-    while isinstance(resolved, cst.Call) and isinstance(resolved.func, cst.Attribute) and \
-            resolved.func.attr.value in ("encode", "decode", "strip"):
-        resolved = resolved.func.value
+    resolved = strip_conversions(ctx.resolve(expr))
     if isinstance(resolved, cst.Subscript):
         resolved = resolved.value
     elif isinstance(resolved, cst.Call):
-        if (ctx.model.qualified_name(resolved.func, ctx.scope) or "").startswith("getpass"):
+        if ctx.model.qualified_name(resolved.func, ctx.scope) in SOURCE_CALLS:
             return True
         resolved = resolved.func
     else:
@@ -243,22 +240,6 @@ _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
     "first", "split", "index", "call", "uses", "missing", "default", "as",
 }
-
-_CONVERSIONS = frozenset({"encode", "decode", "strip", "lower", "upper", "str", "bytes", "bytearray"})
-
-
-def _unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """`username.encode()` and `str(email)` name the same value as `username` and `email`."""
-    while isinstance(expr, cst.Call):
-        func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _CONVERSIONS:
-            expr = func.value
-        elif isinstance(func, cst.Name) and func.value in _CONVERSIONS and expr.args:
-            expr = expr.args[0].value
-        else:
-            break
-    return expr
-
 
 def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
     """Whether a call to one of `globs` happens anywhere inside the expression."""
@@ -370,10 +351,10 @@ def _compile_one(raw: Mapping[str, Any], key: str) -> ValueTest:
         return lambda e, c: _search(pattern, _value_of(e, c))
     if key == "name":
         pattern = _regex(arg, key, line)
-        return lambda e, c: isinstance(e, cst.CSTNode) and bool(pattern.search(terminal_name(_unwrap(e)) or ""))
+        return lambda e, c: isinstance(e, cst.CSTNode) and bool(pattern.search(terminal_name(strip_conversions(e)) or ""))
     if key == "uses":
         globs = _globs(arg, key, line)
-        return lambda e, c: isinstance(e, cst.CSTNode) and _uses(c.resolve(_unwrap(e)), globs, c)
+        return lambda e, c: isinstance(e, cst.CSTNode) and _uses(c.resolve(strip_conversions(e)), globs, c)
     if key in ("lt", "le", "gt", "ge"):
         return _comparison(key, arg, line)
     if key == "first":

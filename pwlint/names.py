@@ -7,8 +7,8 @@ Rules then ask `qualified_name(expr, scope)`, which follows import aliases
 (`import hashlib as h; h.md5`), attribute chains and names assigned from calls
 (`s = hashlib.sha1(); s.update(...)` resolves `s.update` to `hashlib.sha1().update`).
 
-The scope tables are what the data-flow work builds on: every function keeps its parameters,
-its assignments and its return values, so a summary per function can be computed once.
+The scope tables are what the data-flow work builds on: every function keeps its parameters
+and its assignments, so a summary per function can be computed once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ class Scope:
     name: str = ""
     assignments: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     params: dict[str, cst.Param] = field(default_factory=dict)
-    returns: list[cst.BaseExpression] = field(default_factory=list)
     # names bound by other means (for targets, with, except, imports, del): not foldable
     opaque: set[str] = field(default_factory=set)
 
@@ -287,10 +286,6 @@ class _ModelBuilder(cst.CSTVisitor):
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
             self._bind_loose(node.asname.name, None)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
-            self.scope.returns.append(node.value)
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):

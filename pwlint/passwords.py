@@ -71,17 +71,12 @@ _NOT_SOURCE_VERBS = frozenset({
 })
 
 # Calls known to return the user's password (beyond names that say so).
-_SOURCE_CALLS = frozenset({"getpass.getpass", "getpass", "getpass.unix_getpass", "getpass.win_getpass"})
+SOURCE_CALLS = frozenset({"getpass.getpass", "getpass", "getpass.unix_getpass", "getpass.win_getpass"})
 
-# Methods that pass their receiver through (text and bytes conversions, slicing helpers).
-_TRANSPARENT_METHODS = frozenset({
-    "encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold", "replace",
-    "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map", "split",
-    "get_secret_value", "data", "value",
-})
-
-# Functions (by their last name) that convert their first argument and keep it a password.
-_TRANSPARENT_FUNCTIONS = frozenset({
+# Methods and functions (by their last name) that convert a value and keep its identity:
+# `password.encode()`, `force_bytes(password)` are the password, `username.lower()` the username.
+_CONVERSION_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold"})
+_CONVERSION_FUNCTIONS = frozenset({
     "str", "bytes", "bytearray", "memoryview", "repr", "unicode", "text_type", "b", "u",
     "to_bytes", "as_bytes", "cast_bytes", "tobytes", "force_bytes", "force_str", "force_text",
     "smart_bytes", "smart_str", "smart_text", "ensure_bytes", "ensure_str", "ensure_text",
@@ -89,6 +84,26 @@ _TRANSPARENT_FUNCTIONS = frozenset({
     "utf8", "_b", "_u", "b_", "unquote", "unquote_plus", "quote", "quote_plus", "normalize",
     "_ensure_bytes", "_to_bytes", "_encode", "_as_bytes", "cast_unicode",
 })
+
+# Further methods whose result still carries their receiver's password (padding, templates, splits).
+_TRANSPARENT_METHODS = _CONVERSION_METHODS | {
+    "replace", "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map", "split",
+    "get_secret_value",
+}
+
+
+def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """The value under its conversions: `username.encode()` and `str(email)` are `username`, `email`."""
+    while isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _CONVERSION_METHODS:
+            expr = func.value
+        elif isinstance(func, cst.Name) and func.value in _CONVERSION_FUNCTIONS and expr.args:
+            expr = expr.args[0].value
+        else:
+            break
+    return expr
+
 
 # Methods that read a named value (request.form.get("password"), get_argument("pwd")).
 _KEYED_READERS = re.compile(
@@ -211,7 +226,7 @@ class PasswordOracle:
     def _call_carries(self, call: cst.Call, scope: Scope) -> Optional[str]:
         func = call.func
         qualified = self.model.qualified_name(func, scope) or ""
-        if qualified in _SOURCE_CALLS:
+        if qualified in SOURCE_CALLS:
             return qualified
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -230,7 +245,7 @@ class PasswordOracle:
         name = func.attr.value if isinstance(func, cst.Attribute) else (
             func.value if isinstance(func, cst.Name) else ""
         )
-        if name in _TRANSPARENT_FUNCTIONS and call.args:
+        if name in _CONVERSION_FUNCTIONS and call.args:
             return self.carries(call.args[0].value, scope)
         if name and is_password_source_function(name):
             return f"{name}()"

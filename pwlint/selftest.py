@@ -7,11 +7,14 @@ prefilter is applied too: a bad example it would skip means the rule's tokens ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from pwlint.findings import FileProblem
 from pwlint.prefilter import Prefilter
 from pwlint.ruleset import Rule
+
+if TYPE_CHECKING:
+    from pwlint.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,7 @@ class ExampleFailure:
 
 
 def check_rules(rules: Iterable[Rule], thresholds: Mapping[str, object], profile: str) -> list[ExampleFailure]:
-    from pwlint.engine import Engine
-    from pwlint.scan import analyse
+    from pwlint.engine import Engine  # libcst comes with it: imported only when examples run
 
     failures = []
     for rule in rules:
@@ -35,15 +37,18 @@ def check_rules(rules: Iterable[Rule], thresholds: Mapping[str, object], profile
         prefilter = Prefilter(engine.patterns)
         for kind, examples in (("bad", rule.meta.bad_examples), ("good", rule.meta.good_examples)):
             for index, code in enumerate(examples):
-                reason = _check(kind, code, rule, engine, prefilter, analyse)
+                reason = _check(kind, code, rule, engine, prefilter)
                 if reason:
                     failures.append(ExampleFailure(rule.id, kind, index, reason))
     return failures
 
 
-def _check(kind: str, code: str, rule: Rule, engine: object, prefilter: Prefilter, analyse: object) -> str:
+def _check(kind: str, code: str, rule: Rule, engine: "Engine", prefilter: Prefilter) -> str:
+    from pwlint.scan import analyse
+
     data = code.encode("utf-8")
-    outcome = analyse(f"<{rule.id} {kind} example>", data, engine, Prefilter([], enabled=False))  # type: ignore[operator]
+    # analysed without the prefilter, which is checked on its own below for a clearer failure
+    outcome = analyse(f"<{rule.id} {kind} example>", data, engine, Prefilter([], enabled=False))
     if isinstance(outcome, FileProblem):
         return f"does not parse: {outcome.message} (line {outcome.line})"
     hits = [f for f in outcome or [] if f.rule_id == rule.id and not f.suppressed]
