@@ -1,9 +1,10 @@
-"""Evaluate rules over one parsed file and produce findings.
+"""Evaluate rules over one module of the project and produce findings.
 
-The walk happens once (`names.build_model`); here every collected site is offered to the
-patterns of its kind, across all rules, so no work is repeated per rule. Positions are the costly
-part of libcst metadata, so they are computed only for files that have a match, and only the
-reported nodes and their statements are looked up.
+The walk happens once per file (`names.build_model`); here every collected site is offered to the
+patterns of its kind, across all rules, so no work is repeated per rule. The `Program` answers
+questions that cross files (where a parameter's value comes from, what a helper returns).
+Positions are the costly part of libcst metadata, so they are computed only for files that have a
+match or that a reported flow passes through.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from pwlint.findings import Finding, Region
+from pwlint.findings import Finding, FlowStep, Region
 from pwlint.matching import Context, Pattern
-from pwlint.names import Site, build_model
-from pwlint.parsing import SourceFile
-from pwlint.passwords import PasswordOracle
+from pwlint.names import ModuleModel, Site
+from pwlint.passwords import Flow
+from pwlint.program import Program
 from pwlint.ruleset import Rule
 
 
@@ -58,42 +58,54 @@ class Engine:
     def patterns(self) -> list[Pattern]:
         return [pattern for rule in self.rules for pattern in rule.patterns]
 
-    def evaluate(self, source: SourceFile) -> list[Located]:
-        module = source.module
-        assert isinstance(module, cst.Module)
-        model = build_model(module)
-        oracle = PasswordOracle(model)
+    def evaluate(self, model: ModuleModel, program: Program) -> list[Located]:
+        """Findings whose rule site is in this module (a finding may be placed in a caller's module)."""
         matches: list[Match] = []
         seen: set[tuple[str, int]] = set()
         for site in model.sites:
             for rule, pattern in self._by_kind.get(site.kind, ()):
-                match = self._try(rule, pattern, site, model, oracle)
+                match = self._try(rule, pattern, site, model, program)
                 if match is not None and (rule.id, id(match.node)) not in seen:
                     seen.add((rule.id, id(match.node)))
                     matches.append(match)
-        return self._locate(source, module, matches) if matches else []
+        return [self._locate(model, program, match) for match in matches]
 
-    def _try(self, rule: Rule, pattern: Pattern, site: Site, model: Any, oracle: PasswordOracle) -> Optional[Match]:
-        ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement)
+    def _try(self, rule: Rule, pattern: Pattern, site: Site, model: ModuleModel, program: Program) -> Optional[Match]:
+        ctx = Context(model, program.oracle(model), site.scope, self.thresholds, statement=site.statement,
+                      site=site, program=program)
         if not pattern.matches(site, ctx):
             return None
         node = _report_node(pattern, site, ctx)
         return Match(rule, pattern, node, site.statement, ctx.captures)
 
-    def _locate(self, source: SourceFile, module: cst.Module, matches: list[Match]) -> list[Located]:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        lines = source.lines
-        located = []
-        for match in matches:
-            span = positions[match.node]
-            region = Region(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
-            statement_line = positions[match.statement].start.line if match.statement in positions else region.start_line
-            severity = match.pattern.severity or match.rule.meta.severity
-            message = _format(match.pattern.message or match.rule.meta.message, match.captures, self)
-            snippet = "\n".join(lines[region.start_line - 1:region.end_line])
-            finding = Finding(source.path, region, match.rule.id, severity, message, snippet)
-            located.append(Located(finding, statement_line))
-        return sorted(located, key=lambda item: item.finding)
+    def _locate(self, model: ModuleModel, program: Program, match: Match) -> Located:
+        """Place a match. A password handed into a helper is reported where it was handed over: the
+        helper may be right for other data (a hash for ETags), the caller's use of it is the fault."""
+        flow: Optional[Flow] = match.captures.get("_flow")
+        sink = FlowStep(model.path, _region(program.positions(model)[match.node]),
+                        f"reaches `{match.captures['callee']}`" if "callee" in match.captures else "reaches the finding")
+        at, node, statement = model, match.node, match.statement
+        entry = next((step for step in flow.steps if step.kind == "call"), None) if flow else None
+        if entry is not None:
+            at, node, statement = entry.model, entry.node, program.statement_of(entry.model, entry.node)
+        positions = program.positions(at)
+        region = _region(positions[node])
+        statement_line = positions[statement].start.line if statement in positions else region.start_line
+        severity = match.pattern.severity or match.rule.meta.severity
+        message = _format(match.pattern.message or match.rule.meta.message, match.captures, self)
+        snippet = "\n".join(at.lines[region.start_line - 1:region.end_line])
+        steps = _flow_steps(flow, program) + (sink,) if flow is not None and len(flow.steps) > 1 else ()
+        finding = Finding(at.path, region, match.rule.id, severity, message, snippet, flow=steps)
+        return Located(finding, statement_line)
+
+
+def _region(span: Any) -> Region:
+    return Region(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
+
+
+def _flow_steps(flow: Flow, program: Program) -> tuple[FlowStep, ...]:
+    return tuple(FlowStep(step.model.path, _region(program.positions(step.model)[step.node]), step.note)
+                 for step in flow.steps)
 
 
 def _report_node(pattern: Pattern, site: Site, ctx: Context) -> cst.CSTNode:

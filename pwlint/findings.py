@@ -50,6 +50,15 @@ class RuleMeta:
 
 
 @dataclass(frozen=True, order=True)
+class FlowStep:
+    """One place on a password's way to a finding: its source, a call it passed through."""
+
+    path: str
+    region: Region
+    note: str
+
+
+@dataclass(frozen=True, order=True)
 class Finding:
     """One rule match at one place. Ordered by path, then position, then rule, for stable output."""
 
@@ -61,6 +70,8 @@ class Finding:
     snippet: str = field(compare=False)  # the source lines of the region, verbatim
     suppressed: bool = field(default=False, compare=False)
     suppression_reason: str = field(default="", compare=False)
+    # from the password's source to the last call before this finding, when it crossed functions
+    flow: tuple[FlowStep, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)

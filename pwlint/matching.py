@@ -29,13 +29,16 @@ import fnmatch
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import libcst as cst
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
 from pwlint.passwords import SOURCE_CALLS, PasswordOracle, is_password_name, strip_conversions
+
+if TYPE_CHECKING:
+    from pwlint.program import Program
 
 
 class SpecError(Exception):
@@ -68,6 +71,8 @@ class Context:
     call: Optional[cst.Call] = None
     statement: Optional[cst.CSTNode] = None
     captures: dict[str, Any] = field(default_factory=dict)
+    site: Optional[Site] = None
+    program: Optional["Program"] = None
 
     def fold(self, expr: Any) -> Any:
         if isinstance(expr, Const):
@@ -209,15 +214,21 @@ def _is_sliced(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
 
 
-def _is_password(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+def _flow(expr: Optional[cst.BaseExpression], ctx: Context, encoded: bool) -> bool:
+    """A password (in clear, or reversibly encoded) reaches `expr`; its name and path are captured."""
     found = ctx.oracle.carries(expr, ctx.scope) if not isinstance(expr, Const) else None
-    if found:
-        ctx.captures.setdefault("password", found)
-    return bool(found)
+    if found is None or bool(found.encoded) != encoded:
+        return False
+    ctx.captures.setdefault("password", found.name)
+    ctx.captures.setdefault("_flow", found)
+    if found.encoded:
+        ctx.captures.setdefault("encoding", found.encoded)
+    return True
 
 
 _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] = {
-    "password": _is_password,
+    "password": lambda e, c: _flow(e, c, encoded=False),
+    "encoded-password": lambda e, c: _flow(e, c, encoded=True),
     "password-input": _is_input,
     "secret-literal": lambda e, c: is_secret_literal(e),
     "secret-fallback": lambda e, c: _is_secret_fallback(e),
@@ -238,7 +249,7 @@ ValueTest = Callable[[Optional[cst.BaseExpression], Context], bool]
 
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
-    "first", "split", "index", "call", "uses", "missing", "default", "as",
+    "first", "split", "index", "call", "uses", "missing", "default", "as", "code", "qualified",
 }
 
 def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
@@ -250,6 +261,12 @@ def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0)
         if _glob_match(globs, name):
             return True
     return any(_uses(child, globs, c, depth + 1) for child in expr.children)
+
+
+def _code_matches(pattern: re.Pattern[str], expr: cst.BaseExpression, c: "Context") -> bool:
+    """The source text of the value (through a local name: `sql = "INSERT ..."`), or its folded string."""
+    resolved = c.resolve(expr)
+    return _search(pattern, c.fold(resolved)) or bool(pattern.search(c.model.module.code_for_node(resolved)))
 
 
 def _norm(value: Any) -> Any:
@@ -352,6 +369,13 @@ def _compile_one(raw: Mapping[str, Any], key: str) -> ValueTest:
     if key == "name":
         pattern = _regex(arg, key, line)
         return lambda e, c: isinstance(e, cst.CSTNode) and bool(pattern.search(terminal_name(strip_conversions(e)) or ""))
+    if key == "code":
+        pattern = _regex(arg, key, line)
+        return lambda e, c: isinstance(e, cst.CSTNode) and _code_matches(pattern, e, c)
+    if key == "qualified":
+        globs = _globs(arg, key, line)
+        return lambda e, c: isinstance(e, cst.BaseExpression) and _glob_match(
+            globs, c.model.qualified_name(e, c.scope) or dotted(e) or "")
     if key == "uses":
         globs = _globs(arg, key, line)
         return lambda e, c: isinstance(e, cst.CSTNode) and _uses(c.resolve(strip_conversions(e)), globs, c)
@@ -535,6 +559,27 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"flows-into"})
         globs = _globs(raw["flows-into"], "flows-into", line_of(raw, "flows-into"))
         return lambda node, c: _flows_into(node, c, globs)
+    if "saved-by" in raw:
+        _only(raw, {"saved-by"})
+        globs = _globs(raw["saved-by"], "saved-by", line_of(raw, "saved-by"))
+        return lambda node, c: _saved_by(c, globs)
+    if "calls" in raw:
+        _only(raw, {"calls"})
+        globs = _globs(raw["calls"], "calls", line_of(raw, "calls"))
+        return lambda node, c: any(_glob_match(globs, name) for name in _calls_in_scope(c))
+    if "in-if" in raw:
+        _only(raw, {"in-if"})
+        pattern = _regex(raw["in-if"], "in-if", line_of(raw, "in-if"))
+        return lambda node, c: c.site is not None and any(
+            pattern.search(c.model.module.code_for_node(guard.test)) for guard in c.site.guards)
+    if "target" in raw:
+        _only(raw, {"target"})
+        test = compile_value_test(raw["target"], "target")
+        return lambda node, c: c.site is not None and test(_receiver(c.site.target), c)
+    if "class-bases" in raw:
+        _only(raw, {"class-bases"})
+        globs = _globs(raw["class-bases"], "class-bases", line_of(raw, "class-bases"))
+        return lambda node, c: isinstance(node, cst.Call) and _class_bases_match(node, c, globs)
     if "any" in raw:
         _only(raw, {"any"})
         inner = compile_conditions(raw["any"], "any")
@@ -543,8 +588,8 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, statement, flows-into, any or not", "where",
-                    line_of(raw))
+    raise SpecError("a condition starts with arg, value, operands, in-function, statement, flows-into, saved-by, "
+                    "calls, in-if, target, class-bases, any or not", "where", line_of(raw))
 
 
 def _statement_kind(statement: Optional[cst.CSTNode]) -> str:
@@ -569,6 +614,70 @@ def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:
         if any(_mentions(arg.value, node, targets) for arg in call.args):
             return True
     return False
+
+
+def _receiver(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """The object a value is stored into: `user` in `user.password`, `auth` in `auth["password"]`."""
+    if isinstance(expr, (cst.Attribute, cst.Subscript)):
+        return expr.value
+    return None
+
+
+def _store_owners(c: Context) -> list[str]:
+    """The objects a store at this site changes, innermost first: for `self.config["hosts"][i] = x`,
+    `self.config["hosts"]`, then `self.config`; for `cfg.set("db", "password", pw)`, `cfg`."""
+    site = c.site
+    if site is None:
+        return []
+    if site.kind == "bind":
+        owner = _receiver(site.target)
+    elif isinstance(site.node, cst.Call) and isinstance(site.node.func, cst.Attribute):
+        owner = site.node.func.value
+    else:
+        return []
+    owners = []
+    while isinstance(owner, (cst.Attribute, cst.Subscript, cst.Name)):
+        owners.append(c.model.module.code_for_node(owner))
+        if not isinstance(owner, (cst.Attribute, cst.Subscript)) or isinstance(owner.value, cst.Name) and \
+                owner.value.value == c.scope.self_name():
+            break  # `self` alone is not the stored object; `self.config` is
+        owner = owner.value
+    return owners
+
+
+def _saved_by(c: Context, globs: Sequence[str]) -> bool:
+    """Whether the object this site stores into is persisted in the same function: a matching method is
+    called on it (`user.save()`, `self.config.save()`) or it is passed to one (`session.add(user)`)."""
+    owners = set(_store_owners(c))
+    if not owners:
+        return False
+    for site in c.model.sites:
+        if site.kind != "call" or site.scope is not c.scope:
+            continue
+        call = site.node
+        assert isinstance(call, cst.Call)
+        name = terminal_name(call.func) or ""
+        if not _glob_match(globs, name):
+            continue
+        if isinstance(call.func, cst.Attribute) and c.model.module.code_for_node(call.func.value) in owners:
+            return True
+        if any(c.model.module.code_for_node(arg.value) in owners for arg in call.args):
+            return True
+    return False
+
+
+def _calls_in_scope(c: Context) -> Iterable[str]:
+    for site in c.model.sites:
+        if site.kind == "call" and site.scope is c.scope:
+            assert isinstance(site.node, cst.Call)
+            yield c.model.qualified_name(site.node.func, c.scope) or dotted(site.node.func) or ""
+
+
+def _class_bases_match(call: cst.Call, c: Context, globs: Sequence[str]) -> bool:
+    """The call constructs a project class that derives, directly or not, from a matching base
+    (`User(password=pw)` where `class User(db.Model)`)."""
+    made = c.program.resolve_class(call, c.model, c.scope) if c.program is not None else None
+    return made is not None and any(_glob_match(globs, base) for base in c.program.class_bases(*made))
 
 
 def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
@@ -649,7 +758,7 @@ _COMPARE_OPS = {"==": cst.Equal, "!=": cst.NotEqual, "is": cst.Is, "is not": cst
 class Pattern:
     """One compiled entry of a rule's `match` list."""
 
-    kind: str  # "call", "bind" or "compare"
+    kind: str  # "call", "bind", "compare" or "return"
     accepts: Callable[[Site, "Context"], bool]
     where: tuple[Condition, ...]
     unless: tuple[Condition, ...]
@@ -668,7 +777,7 @@ class Pattern:
         return not any(cond(site.node, ctx) for cond in self.unless)
 
 
-_PATTERN_KEYS = {"call", "bind", "compare", "where", "unless", "message", "report-at", "tokens", "severity"}
+_PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "message", "report-at", "tokens", "severity"}
 
 # A password reaches code through a name containing one of these, or through getpass; as regular
 # expressions over lower-cased bytes (a bare `pass` would match every `pass` statement).
@@ -685,9 +794,9 @@ def compile_pattern(raw: Any) -> Pattern:
         key = sorted(unknown)[0]
         raise SpecError(f"unknown pattern key {key!r} (known: {', '.join(sorted(_PATTERN_KEYS))})", key,
                         line_of(raw, key))
-    kinds = [k for k in ("call", "bind", "compare") if k in raw]
+    kinds = [k for k in _ACCEPTORS if k in raw]
     if len(kinds) != 1:
-        raise SpecError("a pattern has exactly one of call, bind or compare", "match", line_of(raw))
+        raise SpecError("a pattern has exactly one of call, bind, compare or return", "match", line_of(raw))
     kind = kinds[0]
     accepts, tokens = _ACCEPTORS[kind](raw[kind], line_of(raw, kind))
     message = raw.get("message")
@@ -723,7 +832,7 @@ def _requires_password(raw: Any) -> bool:
         return False
     predicate = raw.get("is")
     names = [predicate] if isinstance(predicate, str) else (predicate or [])
-    if names and all(name in ("password", "password-input", "password-name") for name in names):
+    if names and all(name in ("password", "password-input", "password-name", "encoded-password") for name in names):
         return True
     return any(_requires_password(value) for key, value in raw.items() if key not in ("not", "any", "is"))
 
@@ -814,4 +923,16 @@ def _compare_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bo
     return accepts, ()
 
 
-_ACCEPTORS = {"call": _call_acceptor, "bind": _bind_acceptor, "compare": _compare_acceptor}
+def _return_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool], tuple[str, ...]]:
+    if raw is not True:
+        raise SpecError("`return` takes `true`; put tests on the value under `where`", "return", line)
+
+    def accepts(site: Site, ctx: Context) -> bool:
+        ctx.captures["_value"] = site.value
+        return True
+
+    return accepts, ()
+
+
+_ACCEPTORS = {"call": _call_acceptor, "bind": _bind_acceptor, "compare": _compare_acceptor,
+              "return": _return_acceptor}

@@ -7,14 +7,17 @@ Rules then ask `qualified_name(expr, scope)`, which follows import aliases
 (`import hashlib as h; h.md5`), attribute chains and names assigned from calls
 (`s = hashlib.sha1(); s.update(...)` resolves `s.update` to `hashlib.sha1().update`).
 
-The scope tables are what the data-flow work builds on: every function keeps its parameters
-and its assignments, so a summary per function can be computed once.
+The scope tables are what data flow (`passwords`, `program`) builds on: every function keeps its
+parameters, assignments and return values, every class the values its methods assign to
+`self.X`, and every scope the functions and classes defined in it, so a summary per function can
+be computed once and calls resolved without another walk.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterator, Optional, Union
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 import libcst as cst
 
@@ -33,6 +36,12 @@ class Scope:
     params: dict[str, cst.Param] = field(default_factory=dict)
     # names bound by other means (for targets, with, except, imports, del): not foldable
     opaque: set[str] = field(default_factory=set)
+    # functions and classes defined directly in this scope, by name (the last definition wins)
+    children: dict[str, "Scope"] = field(default_factory=dict)
+    returns: list[cst.BaseExpression] = field(default_factory=list)
+    # classes only: values the methods assign to `self.NAME`, with the method scope they sit in
+    attributes: dict[str, list[tuple[cst.BaseExpression, "Scope"]]] = field(default_factory=dict)
+    statement_depth: int = 0  # how many statements enclose the definition (to find a site's own guards)
 
     def bind(self, name: str, value: Optional[cst.BaseExpression]) -> None:
         if value is None:
@@ -58,6 +67,18 @@ class Scope:
                 yield scope.name
             scope = scope.parent
 
+    def enclosing_class(self) -> Optional["Scope"]:
+        """The class a method belongs to, when this is a method body."""
+        parent = self.parent
+        return parent if self.kind == "function" and parent is not None and parent.kind == "class" else None
+
+    def self_name(self) -> Optional[str]:
+        """The name of a method's first parameter (`self`, `cls`), which refers to its class."""
+        if self.enclosing_class() is None or not isinstance(self.node, cst.FunctionDef):
+            return None
+        params = [*self.node.params.posonly_params, *self.node.params.params]
+        return params[0].name.value if params else None
+
 
 @dataclass(frozen=True)
 class Site:
@@ -66,10 +87,13 @@ class Site:
     kind: str  # "call", "bind", "compare"
     node: cst.CSTNode
     scope: Scope
-    # for "bind": the name being bound (variable, attribute, key, keyword or parameter) and its value
+    # for "bind": the name being bound (variable, attribute, key, keyword or parameter) and its value;
+    # for "return": the value returned
     name: str = ""
     value: Optional[cst.BaseExpression] = None
     statement: Optional[cst.CSTNode] = None
+    target: Optional[cst.BaseExpression] = None  # for "bind": what is assigned to (`user.password`)
+    guards: tuple[cst.If, ...] = ()  # for "return": the `if` statements around it in its function
 
 
 @dataclass
@@ -80,6 +104,10 @@ class ModuleModel:
     imports: dict[str, str]  # local alias -> qualified name
     module_scope: Scope
     sites: list[Site]
+    name: str = ""  # dotted module name from the scan root (`pkg.utils`), set for project analysis
+    is_package: bool = False  # an `__init__.py`: relative imports start from the module itself
+    path: str = ""  # the file, relative to the scan root, as reported
+    lines: Sequence[str] = ()  # its source lines, for snippets and suppression comments
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -123,11 +151,37 @@ class ModuleModel:
         return name
 
 
-def build_model(module: cst.Module) -> ModuleModel:
+def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = ()) -> ModuleModel:
     """Walk the module once, collecting scopes, imports and rule sites."""
     builder = _ModelBuilder(module)
-    module.visit(builder)
-    return ModuleModel(module, builder.imports, builder.module_scope, builder.sites)
+    builder.walk(module)
+    name, is_package = module_name(path)
+    imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
+    return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines)
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """`pkg/utils.py` -> ("pkg.utils", False); `pkg/__init__.py` -> ("pkg", True)."""
+    parts = [part for part in path.split("/") if part and part != "."]
+    if not parts:
+        return "", False
+    stem = parts[-1].rsplit(".", 1)[0]
+    if stem == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join([*parts[:-1], stem]), False
+
+
+def _absolute(target: str, module: str, is_package: bool) -> str:
+    """`.utils.f` imported in `pkg.views` is `pkg.utils.f`; unknown anchors stay relative."""
+    if not target.startswith(".") or not module:
+        return target
+    dots = len(target) - len(target.lstrip("."))
+    parts = module.split(".") if is_package else module.split(".")[:-1]
+    if dots - 1 > len(parts):
+        return target
+    anchor = parts[:len(parts) - (dots - 1)]
+    rest = target[dots:]
+    return ".".join([*anchor, rest] if rest else anchor)
 
 
 def dotted(expr: cst.BaseExpression) -> Optional[str]:
@@ -163,11 +217,30 @@ def subscript_key(expr: cst.Subscript) -> Optional[str]:
     return None
 
 
-class _ModelBuilder(cst.CSTVisitor):
+@dataclass(frozen=True)
+class _Handlers:
+    visit: Optional[Callable[[Any], None]]
+    leave: Optional[Callable[[Any], None]]
+    statement: bool
+    fields: tuple[str, ...]
+
+
+# Fields that hold only whitespace, comments and punctuation: nothing a rule looks at.
+_LAYOUT_FIELDS = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer",
+                            "trailing_whitespace", "semicolon", "comma", "equal", "colon", "dot", "star_tok",
+                            "lbracket", "rbracket", "lbrace", "rbrace", "newline", "asynchronous"})
+
+
+@lru_cache(maxsize=None)
+def _child_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind) if f.name not in _LAYOUT_FIELDS and not f.name.startswith("whitespace"))
+
+
+class _ModelBuilder:
     """Collects scopes and sites. Statements are tracked so suppressions can find a site's first line."""
 
     def __init__(self, module: cst.Module) -> None:
-        super().__init__()
+        self._handlers: dict[type, _Handlers] = {}
         self.module_scope = Scope(module, None, "module")
         self.scope = self.module_scope
         self.imports: dict[str, str] = {}
@@ -176,7 +249,10 @@ class _ModelBuilder(cst.CSTVisitor):
 
     # -- scopes -------------------------------------------------------------------------------
     def _enter(self, node: ScopeNode, kind: str, name: str) -> None:
-        self.scope = Scope(node, self.scope, kind, name)
+        scope = Scope(node, self.scope, kind, name, statement_depth=len(self.statements))
+        if name:
+            self.scope.children[name] = scope
+        self.scope = scope
 
     def _leave(self) -> None:
         assert self.scope.parent is not None
@@ -214,28 +290,40 @@ class _ModelBuilder(cst.CSTVisitor):
             if isinstance(star, cst.Param):
                 self.scope.params[star.name.value] = star
 
-    # -- statements ---------------------------------------------------------------------------
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            self.statements.append(node)
-        return super().on_visit(node)
+    # -- the walk -----------------------------------------------------------------------------
+    def walk(self, node: cst.CSTNode) -> None:
+        """Visit `node` and its descendants in source order, calling `visit_<Type>` and `leave_<Type>`.
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        libcst's own `visit` rebuilds and re-validates every node on the way back up, which costs
+        most of the walk; reading the dataclass fields directly visits the same nodes in the same
+        order without building anything. Statements are tracked so sites know their statement."""
+        kind = type(node)
+        handlers = self._handlers.get(kind)
+        if handlers is None:
+            handlers = self._handlers[kind] = _Handlers(
+                getattr(self, f"visit_{kind.__name__}", None), getattr(self, f"leave_{kind.__name__}", None),
+                issubclass(kind, (cst.SimpleStatementLine, cst.BaseCompoundStatement)), _child_fields(kind))
+        if handlers.statement:
+            self.statements.append(node)
+        if handlers.visit is not None:
+            handlers.visit(node)
+        for name in handlers.fields:
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                self.walk(value)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        self.walk(item)
+        if handlers.leave is not None:
+            handlers.leave(node)
+        if handlers.statement:
             self.statements.pop()
 
-    # No per-attribute visitors are used; skipping libcst's dispatch for them saves a fifth of the walk.
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        return None
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        return None
-
     def _site(self, kind: str, node: cst.CSTNode, name: str = "",
-              value: Optional[cst.BaseExpression] = None) -> None:
+              value: Optional[cst.BaseExpression] = None, target: Optional[cst.BaseExpression] = None) -> None:
         statement = self.statements[-1] if self.statements else None
-        self.sites.append(Site(kind, node, self.scope, name, value, statement))
+        self.sites.append(Site(kind, node, self.scope, name, value, statement, target))
 
     # -- imports ------------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -284,19 +372,30 @@ class _ModelBuilder(cst.CSTVisitor):
         self._bind_loose(node.target, node.iter)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
+        # `with open(p, "w") as f`: f is what open() returned, so `f.write` resolves to `open().write`
+        if node.asname is not None and isinstance(node.asname.name, cst.Name):
+            self.scope.bind(node.asname.name.value, node.item)
+        elif node.asname is not None:
             self._bind_loose(node.asname.name, None)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None:
+            return
+        self.scope.returns.append(node.value)
+        guards = tuple(s for s in self.statements[self.scope.statement_depth:] if isinstance(s, cst.If))
+        statement = self.statements[-1] if self.statements else None
+        self.sites.append(Site("return", node, self.scope, value=node.value, statement=statement, guards=guards))
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
             self.scope.bind(target.value, value)
-            self._site("bind", node, name=target.value, value=value)
+            self._site("bind", node, name=target.value, value=value, target=target)
         elif isinstance(target, cst.Attribute):
-            self._site("bind", node, name=target.attr.value, value=value)
+            self._bind_attribute(target, value)
+            self._site("bind", node, name=target.attr.value, value=value, target=target)
         elif isinstance(target, cst.Subscript):
-            key = subscript_key(target)
-            if key is not None:
-                self._site("bind", node, name=key, value=value)
+            # `config["hosts"][i] = entry` has no key name, but is still a place a value is stored
+            self._site("bind", node, name=subscript_key(target) or "", value=value, target=target)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and len(values) == len(target.elements):
@@ -304,6 +403,12 @@ class _ModelBuilder(cst.CSTVisitor):
                     self._bind_target(element.value, element_value.value, node)
             else:
                 self._bind_loose(target, value)
+
+    def _bind_attribute(self, target: cst.Attribute, value: cst.BaseExpression) -> None:
+        """Record `self.X = v` in a method on its class, so other methods reading `self.X` see v."""
+        owner = self.scope.enclosing_class()
+        if owner is not None and isinstance(target.value, cst.Name) and target.value.value == self.scope.self_name():
+            owner.attributes.setdefault(target.attr.value, []).append((value, self.scope))
 
     def _bind_loose(self, target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> None:
         """Names bound from part of a value (unpacking, loops): the value taints them but never folds."""
@@ -323,7 +428,7 @@ class _ModelBuilder(cst.CSTVisitor):
         if isinstance(node.key, cst.SimpleString):
             key = node.key.evaluated_value
             if isinstance(key, str):
-                self._site("bind", node, name=key, value=node.value)
+                self._site("bind", node, name=key, value=node.value, target=node.key)
 
     # -- calls and comparisons ----------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:

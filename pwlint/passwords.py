@@ -9,20 +9,34 @@ Two kinds of evidence, as a reviewer would use them:
   f-strings, `+`, `%`, `.format()`, `"".join()`, byte-conversion helpers) is a password too.
   A hash or KDF call is *not* in that list, so hashing ends the flow.
 
-`PasswordOracle.carries` answers per expression, memoised per node; the tainted names of each scope
-are computed lazily. Flow across functions and modules (summaries of parameters and return values)
-extends `_call_carries` and `_name_carries` without changing the rules that ask.
+Across functions and modules (with a `Program`): a parameter carries a password when some call
+site passes one (context-insensitive: the sink inside a shared helper is reported once), a call to a
+project function carries one when its summary says the function returns a password of its own or
+passes an argument through, and `self.X` carries whatever the class's methods assign to it. A call
+that resolves to nothing known and is not a conversion ends the flow: that is how password hashes,
+user wrappers around them and unknown library calls act as sanitizers.
+
+A reversible encoding (base64, hex, rot13, symmetric encryption) does not end a flow: it marks it
+`encoded`, so rules can tell a cleartext password from a recoverable one.
+
+`PasswordOracle.carries` answers per expression with a `Flow` (the password's name and the steps it
+took, for messages and SARIF code flows), memoised per node; the tainted names of each scope are
+computed lazily, and a guard entry makes recursion and import cycles terminate.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from pwlint.names import ModuleModel, Scope, subscript_key
+from pwlint.names import ModuleModel, Scope, subscript_key, terminal_name
+
+if TYPE_CHECKING:
+    from pwlint.program import Callee, Program
 
 # Whole words that mean "password"; words that merely contain "password" count too (newpassword).
 _PASSWORD_WORDS = frozenset({
@@ -87,9 +101,33 @@ _CONVERSION_FUNCTIONS = frozenset({
 
 # Further methods whose result still carries their receiver's password (padding, templates, splits).
 _TRANSPARENT_METHODS = _CONVERSION_METHODS | {
-    "replace", "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map", "split",
+    "replace", "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map",
     "get_secret_value",
 }
+
+# Reversible encodings and encryption, by qualified name: the password can be recovered from the result.
+_REVERSIBLE_CALLS = re.compile(
+    r"^(base64\.(b64|standard_b64|urlsafe_b64|b32|b32hex|b16|b85|a85)encode|base64\.encode(bytes|string)|"
+    r"binascii\.(hexlify|b2a_hex|b2a_base64|b2a_uu)|codecs\.encode|"
+    r"cryptography\.fernet\.(Multi)?Fernet\(\)\.encrypt(_at_time)?|"
+    r"(Crypto|Cryptodome)\.Cipher\.\w+\.new\(\)\.encrypt(_and_digest)?|"
+    r"cryptography\.hazmat\.primitives\.ciphers\.Cipher\(\)\.encryptor\(\)\.update)$"
+)
+# Calls known only by their last name that encrypt or obfuscate reversibly (`cipher.encrypt(pw)`,
+# `helpers.encrypt(pw)`), unless the receiver is a password-hashing context (passlib's `.encrypt` hashes).
+_REVERSIBLE_NAMES = frozenset({"encrypt", "encrypt_and_digest", "obfuscate", "scramble", "xor_encrypt", "rot13"})
+_HASHING_RECEIVER = re.compile(r"(?i)(context|ctx|passlib|hasher|handler|hash|pwd_|password_)")
+
+# Words in a parameter's name that say it receives something derived from a password, not the password.
+_DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded", "crypt", "crypted", "encrypted",
+                            "cipher", "ciphertext", "key", "token", "signature", "mac"})
+# Receivers whose password attribute is a stored record's value (`self.password`, `user.password`).
+_RECORD = re.compile(r"(?i)^_*(self|cls|user|users|u|account|member|customer|profile|instance|obj|record|row|"
+                     r"entry|person|admin|owner|principal|identity|current_user|db_user|model)$")
+
+# `"%(password)s" % mapping` and `"{password}".format(**mapping)` pull a password out of a mapping by name.
+_PERCENT_FIELDS = re.compile(r"%\((\w+)\)")
+_FORMAT_FIELDS = re.compile(r"\{(\w+)[^{}]*\}")
 
 
 def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -145,16 +183,58 @@ def is_password_source_function(name: str) -> bool:
     return not any(word in _NOT_PASSWORD_WORDS for word in words)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One place a password passes: its source, a call it is handed to, a value returned."""
+
+    model: ModuleModel
+    node: cst.CSTNode
+    note: str
+    kind: str = "source"  # "source", "call" (handed to a parameter) or "return" (returned by a call)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A password reaching an expression: the name it goes by and how it got there."""
+
+    name: str  # as named at its source, for messages ("Password `new_password` ...")
+    steps: tuple[Step, ...]  # the source first, then each hop between functions
+    encoded: str = ""  # the reversible encoding it went through (`base64.b64encode`), if any
+    param: str = ""  # only while summarising a function: the parameter this flow starts from
+    # the source is a record's attribute (`self.password`, `user.password`): often the stored hash,
+    # so it is trusted where it is read but not handed on into other functions' parameters
+    stored: bool = False
+
+    def then(self, step: Step) -> "Flow":
+        return replace(self, steps=self.steps + (step,))
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """Summarising `scope`: its parameter `param` is the password (None: no parameter is)."""
+
+    scope: Scope
+    param: Optional[str]
+
+
 class PasswordOracle:
-    """Answers "does this expression carry a cleartext password?" for one module, memoised."""
+    """Answers "does this expression carry a password?" for one module, memoised.
 
-    def __init__(self, model: ModuleModel) -> None:
+    With a `program`, flows cross functions and modules. With an `assume`, the oracle summarises
+    one function: its parameters carry only what the assumption says, so a summary describes the
+    function itself, not its callers.
+    """
+
+    def __init__(self, model: ModuleModel, program: Optional["Program"] = None,
+                 assume: Optional[Assumption] = None) -> None:
         self.model = model
-        self._memo: dict[int, Optional[str]] = {}
-        self._tainted: dict[tuple[int, str], Optional[str]] = {}
+        self.program = program
+        self.assume = assume
+        self._memo: dict[int, Optional[Flow]] = {}
+        self._tainted: dict[tuple[int, str], Optional[Flow]] = {}
 
-    def carries(self, expr: Optional[cst.BaseExpression], scope: Scope) -> Optional[str]:
-        """The password-carrying name behind `expr` (for messages), or None."""
+    def carries(self, expr: Optional[cst.BaseExpression], scope: Scope) -> Optional[Flow]:
+        """How a password reaches `expr`, or None."""
         if expr is None:
             return None
         key = id(expr)
@@ -163,23 +243,26 @@ class PasswordOracle:
             self._memo[key] = self._carries(expr, scope)
         return self._memo[key]
 
-    def _carries(self, expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
+    def _source(self, name: str, node: cst.CSTNode, stored: bool = False) -> Flow:
+        return Flow(name, (Step(self.model, node, f"password `{name}`"),), stored=stored)
+
+    def _carries(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Flow]:
         if isinstance(expr, cst.Name):
-            return self._name_carries(expr.value, scope)
+            return self._name_carries(expr.value, scope, expr)
         if isinstance(expr, cst.Attribute):
-            if is_password_name(expr.attr.value):
-                return expr.attr.value
-            if expr.attr.value in ("data", "value"):
-                return self.carries(expr.value, scope)
-            return None
+            return self._attribute_carries(expr, scope)
         if isinstance(expr, cst.Subscript):
             key = subscript_key(expr)
             if key is not None:
-                return key if is_password_name(key) else None
+                return self._source(key, expr) if is_password_name(key) else None
             return self.carries(expr.value, scope)
         if isinstance(expr, cst.Call):
             return self._call_carries(expr, scope)
         if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.Modulo):
+                field_name = _template_field(expr.left, _PERCENT_FIELDS)
+                if field_name:
+                    return self._source(field_name, expr)
             if isinstance(expr.operator, (cst.Add, cst.Modulo)):
                 return self.carries(expr.left, scope) or self.carries(expr.right, scope)
             return None
@@ -204,49 +287,145 @@ class PasswordOracle:
             return self.carries(expr.expression, scope)
         return None
 
-    def _first(self, exprs: list[cst.BaseExpression], scope: Scope) -> Optional[str]:
+    def _first(self, exprs: list[cst.BaseExpression], scope: Scope) -> Optional[Flow]:
         for expr in exprs:
             found = self.carries(expr, scope)
             if found:
                 return found
         return None
 
-    def _name_carries(self, name: str, scope: Scope) -> Optional[str]:
-        if is_password_name(name):
-            return name
+    def _name_carries(self, name: str, scope: Scope, node: Optional[cst.CSTNode] = None) -> Optional[Flow]:
         owner = scope.lookup(name)
+        assume = self.assume
+        if assume is not None and owner is assume.scope and name in owner.params:
+            if name != assume.param:
+                return None
+            return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
+        if is_password_name(name):
+            return self._source(name, node if node is not None else scope.node)
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
         key = (id(owner.node), name)
         if key not in self._tainted:
-            self._tainted[key] = None  # cycle guard for x = x + y
-            self._tainted[key] = self._first(owner.assignments.get(name, []), owner)
+            self._tainted[key] = None  # cycle guard for x = x + y and for recursion
+            found = self._first(owner.assignments.get(name, []), owner)
+            if found is None and name in owner.params:
+                found = self._param_carries(owner, name)
+            self._tainted[key] = found
         return self._tainted[key]
 
-    def _call_carries(self, call: cst.Call, scope: Scope) -> Optional[str]:
+    def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
+        """A parameter carries a password when some call site in the project passes one, unless
+        its name says it holds something derived (`encoded`, `digest`, `key`): its author knows."""
+        if self.program is None or _DERIVED_WORDS.intersection(name_words(name)):
+            return None
+        for site in self.program.callers(function):
+            arg = self.program.argument(site.call, function, name, site.offset)
+            found = self.program.oracle(site.model).carries(arg, site.scope) if arg is not None else None
+            if found and not found.stored:
+                note = f"passed to `{function.name}()` as `{name}`"
+                return found.then(Step(site.model, site.call, note, kind="call"))
+        return None
+
+    def _attribute_carries(self, expr: cst.Attribute, scope: Scope) -> Optional[Flow]:
+        attr = expr.attr.value
+        if is_password_name(attr):
+            return self._source(attr, expr, stored=_RECORD.match(terminal_name(expr.value) or "") is not None)
+        if attr in ("data", "value"):
+            return self.carries(expr.value, scope)
+        owner = scope.enclosing_class()
+        if owner is not None and isinstance(expr.value, cst.Name) and expr.value.value == scope.self_name():
+            for value, method in owner.attributes.get(attr, []):
+                found = self.carries(value, method)
+                if found:
+                    return found
+        return None
+
+    def _call_carries(self, call: cst.Call, scope: Scope) -> Optional[Flow]:
         func = call.func
         qualified = self.model.qualified_name(func, scope) or ""
         if qualified in SOURCE_CALLS:
-            return qualified
-        if isinstance(func, cst.Attribute):
-            method = func.attr.value
-            if method == "join":
-                return self._first([arg.value for arg in call.args], scope)
-            if method in _TRANSPARENT_METHODS:
-                receiver = self.carries(func.value, scope)
-                if receiver or method not in ("format", "format_map"):
-                    return receiver
-                return self._first([arg.value for arg in call.args], scope)
-            if _KEYED_READERS.match(method) and call.args:
-                key = call.args[0].value
-                if isinstance(key, cst.SimpleString):
-                    text = key.evaluated_value
-                    return text if isinstance(text, str) and is_password_name(text) else None
+            return self._source(qualified, call)
         name = func.attr.value if isinstance(func, cst.Attribute) else (
             func.value if isinstance(func, cst.Name) else ""
         )
+        callee = self.program.resolve_call(call, self.model, scope) if self.program is not None else None
+        if callee is not None:
+            found = self._through(callee, call, scope)
+            if found is None and name and is_password_source_function(name):
+                return self._source(f"{name}()", call)  # `_recode_password(pw)`: its name says what it returns
+            return found
+        if _REVERSIBLE_CALLS.match(qualified) or _encrypts_by_name(qualified, name, func):
+            found = self.carries(call.args[0].value, scope) if call.args else None
+            return _encoded(found, qualified.replace("()", "") or name)
+        if isinstance(func, cst.Attribute):
+            found = self._method_carries(call, func, scope)
+            if found is not False:
+                return found
         if name in _CONVERSION_FUNCTIONS and call.args:
             return self.carries(call.args[0].value, scope)
         if name and is_password_source_function(name):
-            return f"{name}()"
+            return self._source(f"{name}()", call)
         return None
+
+    def _method_carries(self, call: cst.Call, func: cst.Attribute, scope: Scope) -> "Optional[Flow] | bool":
+        """What a method call on a value carries; False when the method is none of these kinds."""
+        method = func.attr.value
+        if method == "hex":  # `password.encode().hex()`
+            return _encoded(self.carries(func.value, scope), "hex")
+        if method == "join":
+            return self._first([arg.value for arg in call.args], scope)
+        if method in ("format", "format_map"):
+            field_name = _template_field(func.value, _FORMAT_FIELDS)
+            if field_name and (method == "format_map" or any(arg.star == "**" for arg in call.args)):
+                return self._source(field_name, call)
+        if method in _TRANSPARENT_METHODS:
+            receiver = self.carries(func.value, scope)
+            if receiver or method not in ("format", "format_map"):
+                return receiver
+            return self._first([arg.value for arg in call.args], scope)
+        if _KEYED_READERS.match(method) and call.args:
+            key = call.args[0].value
+            if isinstance(key, cst.SimpleString):
+                text = key.evaluated_value
+                return self._source(text, call) if isinstance(text, str) and is_password_name(text) else None
+        return False
+
+    def _through(self, callee: "Callee", call: cst.Call, scope: Scope) -> Optional[Flow]:
+        """A call to a project function carries what its summary says, given this call's arguments."""
+        assert self.program is not None
+        summary = self.program.summary(callee)
+        name = callee.scope.name
+        if summary.intrinsic is not None:
+            return summary.intrinsic.then(Step(self.model, call, f"returned by `{name}()`", kind="return"))
+        for param, encoded in summary.passthrough:
+            arg = self.program.argument(call, callee.scope, param, callee.offset)
+            found = self.carries(arg, scope) if arg is not None else None
+            if found:
+                found = replace(found, encoded=found.encoded or encoded)
+                return found.then(Step(self.model, call, f"through `{name}()`", kind="return"))
+        return None
+
+
+def _template_field(expr: cst.BaseExpression, fields: "re.Pattern[str]") -> Optional[str]:
+    """The password field a format template pulls from a mapping (`'%(password)s'`), if any."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        text = expr.evaluated_value
+        if isinstance(text, bytes):
+            text = text.decode("latin-1")
+        for field_name in fields.findall(text or ""):
+            if is_password_name(field_name):
+                return str(field_name)
+    return None
+
+
+def _encoded(flow: Optional[Flow], encoding: str) -> Optional[Flow]:
+    return replace(flow, encoded=flow.encoded or encoding) if flow else None
+
+
+def _encrypts_by_name(qualified: str, name: str, func: cst.BaseExpression) -> bool:
+    """`cipher.encrypt(pw)`, `helpers.obfuscate(pw)`: reversible unless the receiver is a hashing context."""
+    if name not in _REVERSIBLE_NAMES:
+        return False
+    receiver = qualified.rsplit(".", 1)[0] if isinstance(func, cst.Attribute) else ""
+    return not _HASHING_RECEIVER.search(receiver)

@@ -1,25 +1,52 @@
-"""Skip files that cannot match before paying for a parse.
+"""Skip files that cannot take part in a finding before paying for a parse.
 
 Each compiled pattern lists token groups (see `matching.Pattern.tokens`): a call pattern needs the
 last part of a name it matches (`md5`, `pbkdf2_hmac`), a pattern that needs a password needs one of
-the password tokens. A file is parsed only if, for at least one pattern of one loaded rule, every
-group has a token in the file's bytes (lower-cased). The groups come from the rules themselves, so
-user rules get the same treatment, and a pattern without groups disables the prefilter.
+the password tokens. The groups come from the loaded rules, user rules included, and a pattern
+without groups disables the prefilter.
 
-Why this is sound: a token group lists strings that must appear in the source text for the
-pattern's node to exist there at all (a qualified name ends in the call's own attribute or name;
-a password is only recognised through names containing a password token or through `getpass`).
-When data flow across modules arrives, a file can only contribute to another file's finding
-through a name it defines or a password it handles, so the same token test stays the gate.
+A file is parsed when its bytes (lower-cased) show that it can
+- **match alone**: for some pattern, every group has a token in the file;
+- **hold a password**: it has a password token, so a flow may start or pass here;
+- **hold a sink for a password from elsewhere**: it has every group but the password group of some
+  pattern that needs a password, *and* it is linked to a password file: it defines a function or
+  class whose name a password file mentions (the password file may call it with a password), or it
+  mentions a name a password file defines (it may receive a password returned from there).
+
+Why this is sound for what pwlint reports. A finding sits at a node whose tokens are in its own file
+(a qualified name is only known through that file's imports or spelling). A password is recognised
+only through a name with a password token or through `getpass`, so every flow starts in a password
+file. A flow enters another file only through a call, which names the callee (its definition's
+name) in the calling file, or a return, which names the called function in the receiving file.
+So the sink file of a one-hop flow is always linked to its password file, and every file a flow
+of any length passes through is parsed if it mentions a password. The bounds, where only
+`--no-prefilter` finds everything: a flow through two or more modules that mention neither a
+password nor a sink's tokens (a password handed from helper to helper without ever being named so),
+and patterns with no tokens of their own besides the password group (a `return` of a password),
+which are matched only in files that name a password.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Mapping
 
-from pwlint.matching import Pattern
+from pwlint.matching import PASSWORD_TOKENS, Pattern
+
+_PASSWORD_GROUP = tuple(t.lower() for t in PASSWORD_TOKENS)
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_DEFINITION = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Triage:
+    """What a file's bytes say before it is parsed."""
+
+    alone: bool  # some pattern can match within this file
+    password: bool  # mentions a password: a flow may start or pass here
+    sink: bool  # has the tokens of a pattern whose password may come from another file
 
 
 class Prefilter:
@@ -28,14 +55,23 @@ class Prefilter:
     def __init__(self, patterns: Iterable[Pattern], enabled: bool = True) -> None:
         self.enabled = enabled
         self._requirements: list[tuple[re.Pattern[bytes], ...]] = []
+        self._sinks: list[tuple[re.Pattern[bytes], ...]] = []
         for pattern in patterns:
             if not pattern.tokens:
                 self.enabled = False
             self._requirements.append(tuple(_compile(group) for group in pattern.tokens))
+            others = tuple(_compile(group) for group in pattern.tokens if group != _PASSWORD_GROUP)
+            if others and len(others) < len(pattern.tokens):
+                self._sinks.append(others)
+        self._password = _compile(_PASSWORD_GROUP)
 
     def may_match(self, data: bytes) -> bool:
+        """Whether this file can produce a finding on its own."""
+        return self.triage(data).alone
+
+    def triage(self, data: bytes) -> Triage:
         if not self.enabled:
-            return True
+            return Triage(True, True, True)
         lowered = data.lower()
         found: dict[re.Pattern[bytes], bool] = {}  # many patterns share a group: search each once
 
@@ -44,7 +80,35 @@ class Prefilter:
                 found[group] = group.search(lowered) is not None
             return found[group]
 
-        return any(all(has(group) for group in groups) for groups in self._requirements)
+        alone = any(all(has(group) for group in groups) for groups in self._requirements)
+        sink = any(all(has(group) for group in groups) for groups in self._sinks)
+        return Triage(alone, has(self._password), sink)
+
+    def select(self, files: Mapping[str, bytes]) -> set[str]:
+        """The files worth parsing, by the three tests of the module docstring."""
+        if not self.enabled:
+            return set(files)
+        triaged = {path: self.triage(data) for path, data in files.items()}
+        chosen = {path for path, t in triaged.items() if t.alone or t.password}
+        sinks = [path for path, t in triaged.items() if t.sink and path not in chosen]
+        if not sinks or not chosen:
+            return chosen
+        mentioned: set[bytes] = set()
+        defined: set[bytes] = set()
+        for path in chosen:
+            if triaged[path].password:
+                mentioned |= set(_IDENTIFIER.findall(files[path]))
+                defined |= _definitions(files[path])
+        for path in sinks:
+            data = files[path]
+            if _definitions(data) & mentioned or set(_IDENTIFIER.findall(data)) & defined:
+                chosen.add(path)
+        return chosen
+
+
+def _definitions(data: bytes) -> set[bytes]:
+    """Names a file defines with `def` or `class`, except dunders (called implicitly, by their class)."""
+    return {name for name in _DEFINITION.findall(data) if not name.startswith(b"__")}
 
 
 @lru_cache(maxsize=None)

@@ -1,9 +1,12 @@
 """The pipeline, in one direction: find files, prefilter, parse, evaluate, suppress.
 
 `Settings` is everything a scan depends on; `build_engine` loads and validates rules once;
-`scan` runs the stages per file and hands a `ScanResult` to whichever reporter was asked for.
-Per-file work (`analyse`) depends only on the file's bytes and the engine, which is what worker
-processes and a result cache key on.
+`scan` runs the stages and hands a `ScanResult` to whichever reporter was asked for.
+
+Two phases, because passwords cross modules: first every file the prefilter keeps is parsed and
+modelled on its own (`prepare`, which depends only on the file's bytes: what worker processes and
+a cache key on), then the rules run over the whole `Program` at once (`analyse_project`), so a
+helper in one module sees the passwords its callers in other modules hand it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from pwlint.prefilter import Prefilter
 from pwlint.ruleset import Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
-    from pwlint.engine import Engine
+    from pwlint.engine import Engine, Located
+    from pwlint.names import ModuleModel
 
 DEFAULT_PROFILE = "owasp-2026"
 
@@ -70,17 +74,43 @@ def build_engine(loaded: LoadedRules) -> "Engine":
     return Engine(loaded.rules, loaded.thresholds, loaded.profile)
 
 
-def analyse(path: str, data: bytes, engine: "Engine", prefilter: Prefilter) -> Union[list[Finding], FileProblem, None]:
-    """Findings for one file's bytes; None when the prefilter proves there can be none."""
-    if not prefilter.may_match(data):
-        return None
-    from pwlint import parsing, suppressions
+def prepare(path: str, data: bytes) -> Union["ModuleModel", FileProblem]:
+    """Parse one file and build its model; depends on nothing but the bytes and the path."""
+    from pwlint import parsing
+    from pwlint.names import build_model
 
     source = parsing.parse(path, data)
     if isinstance(source, FileProblem):
         return source
-    located = engine.evaluate(source)
-    return suppressions.apply(located, source.lines) if located else []
+    return build_model(source.module, path, source.lines)
+
+
+def analyse_project(models: Sequence["ModuleModel"], engine: "Engine") -> list[Finding]:
+    """Run the rules over every parsed module at once, so flows between them are seen.
+
+    A finding may sit in another module than the one whose rule site matched (where a password was
+    handed to a helper), so suppression comments are read per finding's own file."""
+    from pwlint import suppressions
+    from pwlint.program import Program
+
+    program = Program(models)
+    located = {}
+    for model in models:
+        for item in engine.evaluate(model, program):
+            located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
+    lines = {model.path: model.lines for model in models}
+    by_path: dict[str, list[Located]] = {}
+    for item in located.values():
+        by_path.setdefault(item.finding.path, []).append(item)
+    return [finding for path, items in by_path.items() for finding in suppressions.apply(items, lines[path])]
+
+
+def analyse(path: str, data: bytes, engine: "Engine", prefilter: Prefilter) -> Union[list[Finding], FileProblem, None]:
+    """Findings for one file on its own; None when the prefilter proves there can be none."""
+    if not prefilter.may_match(data):
+        return None
+    model = prepare(path, data)
+    return model if isinstance(model, FileProblem) else analyse_project([model], engine)
 
 
 def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
@@ -92,25 +122,26 @@ def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
     )
     result = ScanResult(str(root), [], [rule.meta for rule in loaded.rules], list(files.problems),
                         skipped_tests=len(files.skipped_tests), excluded=files.excluded, profile=loaded.profile)
-    engine: Optional[Engine] = None
-    prefilter: Optional[Prefilter] = None
+    contents: dict[str, bytes] = {}
     for path in files.files:
         relative = relative_posix(path, root)
         try:
-            data = path.read_bytes()
+            contents[relative] = path.read_bytes()
         except OSError as error:
             result.problems.append(FileProblem(relative, 0, 0, f"cannot read: {error.strerror or error}"))
-            continue
-        if engine is None or prefilter is None:
-            engine = build_engine(loaded)
-            prefilter = Prefilter(engine.patterns, enabled=settings.prefilter)
-        outcome = analyse(relative, data, engine, prefilter)
-        result.files_scanned += 1
-        if isinstance(outcome, FileProblem):
-            result.problems.append(outcome)
-        elif outcome is not None:
-            result.files_parsed += 1
-            result.findings.extend(outcome)
+    result.files_scanned = len(contents)
+    if contents:
+        engine = build_engine(loaded)
+        chosen = Prefilter(engine.patterns, enabled=settings.prefilter).select(contents)
+        parsed = []
+        for relative in sorted(chosen):
+            outcome = prepare(relative, contents.pop(relative))
+            if isinstance(outcome, FileProblem):
+                result.problems.append(outcome)
+            else:
+                parsed.append(outcome)
+        result.files_parsed = len(parsed)
+        result.findings = analyse_project(parsed, engine)
     result.findings.sort()
     result.problems.sort()
     return result

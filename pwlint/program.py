@@ -1,0 +1,258 @@
+"""The project: every module parsed in one scan, what each defines, and which call runs what.
+
+Data flow crosses functions and modules here. Each `ModuleModel` already knows its scopes; the
+program adds:
+- an index of modules by dotted name, so `from .utils import hash_value` and
+  `pkg.utils.hash_value` both find the function, also when the scan root is above the import root
+  (`src/pkg/utils.py` answers to `pkg.utils`), and re-exports through `__init__` are followed;
+- call resolution: functions, classes (their `__init__`), `self.method()` through the class and
+  its bases, and `Class().method()`;
+- the reverse call graph, built once on first use, for "who passes what to this parameter";
+- one summary per function (does it return a password of its own, which parameters pass through),
+  computed once however many call sites ask, with a guard that ends recursion;
+- one `PasswordOracle` per module, shared by every question, and positions per module, computed
+  only for modules that a finding or a flow step points into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from pwlint.names import ModuleModel, Scope, dotted
+from pwlint.passwords import Assumption, Flow, PasswordOracle
+
+
+@dataclass(frozen=True)
+class Callee:
+    """The function a call runs; `offset` is 1 when the call binds `self` or `cls` implicitly."""
+
+    model: ModuleModel
+    scope: Scope
+    offset: int
+
+
+@dataclass(frozen=True)
+class CallSite:
+    model: ModuleModel
+    scope: Scope
+    call: cst.Call
+    offset: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What calling a function gives back, independent of any one caller."""
+
+    intrinsic: Optional[Flow]  # a password the function returns whatever its arguments
+    passthrough: tuple[tuple[str, str], ...]  # (parameter, encoding) pairs that reach a return value
+
+
+_NO_SUMMARY = Summary(None, ())
+_MAX_DEPTH = 8
+
+
+class Program:
+    def __init__(self, models: Iterable[ModuleModel]) -> None:
+        self.modules: dict[str, ModuleModel] = {}
+        self._suffixes: dict[str, list[str]] = {}
+        for model in models:
+            self.modules[model.name] = model
+            parts = model.name.split(".")
+            for start in range(len(parts)):
+                self._suffixes.setdefault(".".join(parts[start:]), []).append(model.name)
+        self._oracles: dict[int, PasswordOracle] = {}
+        self._callers: Optional[dict[int, list[CallSite]]] = None
+        self._summaries: dict[int, Summary] = {}
+        self._positions: dict[int, Any] = {}
+
+    # -- per-module services --------------------------------------------------------------------
+    def oracle(self, model: ModuleModel) -> PasswordOracle:
+        key = id(model)
+        if key not in self._oracles:
+            self._oracles[key] = PasswordOracle(model, self)
+        return self._oracles[key]
+
+    def positions(self, model: ModuleModel) -> Any:
+        """libcst positions for one module, computed on first need (they cost more than the parse)."""
+        key = id(model)
+        if key not in self._positions:
+            self._positions[key] = MetadataWrapper(model.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions[key]
+
+    def statement_of(self, model: ModuleModel, call: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The statement a call sits in (suppression comments may be on its first line)."""
+        return next((site.statement for site in model.sites if site.node is call), None)
+
+    # -- names ----------------------------------------------------------------------------------
+    def module(self, name: str) -> Optional[ModuleModel]:
+        """A module by dotted name, or by a unique suffix of one (`pkg.utils` for `src.pkg.utils`)."""
+        if name in self.modules:
+            return self.modules[name]
+        found = self._suffixes.get(name, [])
+        return self.modules[found[0]] if len(found) == 1 else None
+
+    def lookup(self, qualified: str, depth: int = 0) -> Optional[tuple[ModuleModel, Scope]]:
+        """The function or class a dotted name refers to, following re-exports."""
+        parts = qualified.split(".")
+        for end in range(len(parts) - 1, 0, -1):
+            model = self.module(".".join(parts[:end]))
+            if model is not None:
+                return self._walk(model, model.module_scope, parts[end:], depth)
+        return None
+
+    def _walk(self, model: ModuleModel, scope: Scope, parts: list[str], depth: int) -> Optional[tuple[ModuleModel, Scope]]:
+        head, rest = parts[0], parts[1:]
+        child = scope.children.get(head)
+        if child is None:
+            if scope is model.module_scope and head in model.imports and depth < _MAX_DEPTH:
+                return self.lookup(".".join([model.imports[head], *rest]), depth + 1)
+            return None
+        return (model, child) if not rest else self._walk(model, child, rest, depth)
+
+    def _resolve_dotted(self, parts: list[str], model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
+        """`helper`, `Class.method`, `utils.helper` as written in `scope`."""
+        owner = scope.lookup(parts[0])
+        if owner is not None and parts[0] in owner.children:
+            return self._walk(model, owner, parts, 0)
+        if (owner is None or owner.kind == "module") and parts[0] in model.imports:
+            return self.lookup(".".join([model.imports[parts[0]], *parts[1:]]))
+        return None
+
+    # -- calls ----------------------------------------------------------------------------------
+    def resolve_call(self, call: cst.Call, model: ModuleModel, scope: Scope) -> Optional[Callee]:
+        """The project function a call runs, or None for library calls and unknown receivers."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            method = self._self_method(func.value.value, func.attr.value, model, scope)
+            if method is not None:
+                return method
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            # `Service().save(password)`: a method of a project class on a fresh instance
+            made = self._resolve_expr(func.value.func, model, scope)
+            if made is not None and made[1].kind == "class":
+                return self._method(made[0], made[1], func.attr.value, bound=True)
+            return None
+        target = self._resolve_expr(func, model, scope)
+        if target is None:
+            return None
+        target_model, target_scope = target
+        if target_scope.kind == "class":
+            return self._method(target_model, target_scope, "__init__", bound=True)
+        bound = target_scope.enclosing_class() is not None and isinstance(func, cst.Attribute) and \
+            _decorated(target_scope, "classmethod")
+        return Callee(target_model, target_scope, 1 if bound else 0)
+
+    def resolve_class(self, call: cst.Call, model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
+        """The project class a call constructs (`User(...)`), if it constructs one."""
+        made = self._resolve_expr(call.func, model, scope)
+        return made if made is not None and made[1].kind == "class" else None
+
+    def class_bases(self, model: ModuleModel, owner: Scope, depth: int = 0) -> list[str]:
+        """Qualified names of a class's bases, through project classes to the library ones
+        (`app.models.Base`, then `sqlalchemy.orm.DeclarativeBase`)."""
+        if not isinstance(owner.node, cst.ClassDef) or owner.parent is None or depth >= _MAX_DEPTH:
+            return []
+        names = []
+        for base in owner.node.bases:
+            names.append(model.qualified_name(base.value, owner.parent) or dotted(base.value) or "")
+            resolved = self._resolve_expr(base.value, model, owner.parent)
+            if resolved is not None and resolved[1].kind == "class":
+                names += self.class_bases(resolved[0], resolved[1], depth + 1)
+        return names
+
+    def _resolve_expr(self, func: cst.BaseExpression, model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
+        name = dotted(func)
+        return self._resolve_dotted(name.split("."), model, scope) if name else None
+
+    def _self_method(self, receiver: str, name: str, model: ModuleModel, scope: Scope) -> Optional[Callee]:
+        """`self.helper(x)` and `cls.build(x)` inside a method run the class's own (or inherited) method."""
+        method = scope
+        while method.kind == "function" and method.enclosing_class() is None and method.parent is not None:
+            method = method.parent  # a closure inside a method still sees the method's `self`
+        owner = method.enclosing_class()
+        if owner is None or method.self_name() != receiver:
+            return None
+        return self._method(model, owner, name, bound=True)
+
+    def _method(self, model: ModuleModel, owner: Scope, name: str, bound: bool, depth: int = 0) -> Optional[Callee]:
+        found = owner.children.get(name)
+        if found is not None and found.kind == "function":
+            offset = 0 if _decorated(found, "staticmethod") else (1 if bound or _decorated(found, "classmethod") else 0)
+            return Callee(model, found, offset)
+        if depth >= _MAX_DEPTH or not isinstance(owner.node, cst.ClassDef) or owner.parent is None:
+            return None
+        for base in owner.node.bases:
+            resolved = self._resolve_expr(base.value, model, owner.parent)
+            if resolved is not None and resolved[1].kind == "class":
+                inherited = self._method(resolved[0], resolved[1], name, bound, depth + 1)
+                if inherited is not None:
+                    return inherited
+        return None
+
+    def callers(self, function: Scope) -> list[CallSite]:
+        """Every call site in the project that runs `function`."""
+        if self._callers is None:
+            self._callers = {}
+            for model in self.modules.values():
+                for site in model.sites:
+                    if site.kind == "call":
+                        assert isinstance(site.node, cst.Call)
+                        callee = self.resolve_call(site.node, model, site.scope)
+                        if callee is not None:
+                            entry = CallSite(model, site.scope, site.node, callee.offset)
+                            self._callers.setdefault(id(callee.scope), []).append(entry)
+        return self._callers.get(id(function), [])
+
+    @staticmethod
+    def argument(call: cst.Call, function: Scope, param: str, offset: int) -> Optional[cst.BaseExpression]:
+        """The expression a call binds to a parameter: by keyword, else by position after `self`."""
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == param:
+                return arg.value
+        node = function.node
+        if not isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return None
+        positional = [p.name.value for p in (*node.params.posonly_params, *node.params.params)]
+        if param not in positional:
+            return None
+        index = positional.index(param) - offset
+        values = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+        return values[index] if 0 <= index < len(values) else None
+
+    # -- summaries ------------------------------------------------------------------------------
+    def summary(self, callee: Callee) -> Summary:
+        key = id(callee.scope)
+        if key not in self._summaries:
+            self._summaries[key] = _NO_SUMMARY  # recursion guard: a cycle adds nothing new
+            self._summaries[key] = self._summarise(callee.model, callee.scope)
+        return self._summaries[key]
+
+    def _summarise(self, model: ModuleModel, function: Scope) -> Summary:
+        if not function.returns:
+            return _NO_SUMMARY
+        intrinsic = self._returned(model, function, None)
+        passthrough = []
+        for param in function.params:
+            flow = self._returned(model, function, param)
+            if flow is not None and flow.param == param:
+                passthrough.append((param, flow.encoded))
+        return Summary(intrinsic if intrinsic is not None and not intrinsic.param else None, tuple(passthrough))
+
+    def _returned(self, model: ModuleModel, function: Scope, param: Optional[str]) -> Optional[Flow]:
+        oracle = PasswordOracle(model, self, Assumption(function, param))
+        for value in function.returns:
+            found = oracle.carries(value, function)
+            if found is not None:
+                return found
+        return None
+
+
+def _decorated(function: Scope, name: str) -> bool:
+    node = function.node
+    return isinstance(node, cst.FunctionDef) and any(
+        (dotted(d.decorator) or "").rsplit(".", 1)[-1] == name for d in node.decorators
+    )
