@@ -17,7 +17,7 @@ import libcst as cst
 
 from pwlint.findings import Finding, FlowStep, Region
 from pwlint.matching import Context, Pattern
-from pwlint.names import ModuleModel, Site
+from pwlint.names import ModuleModel, Site, terminal_name
 from pwlint.passwords import Flow
 from pwlint.program import Program
 from pwlint.ruleset import Rule
@@ -50,9 +50,17 @@ class Engine:
         self.thresholds = thresholds
         self.profile = profile
         self._by_kind: dict[str, list[tuple[Rule, Pattern]]] = {}
+        # call patterns by the callee's last name, plus those whose globs leave it open
+        self._calls_named: dict[str, list[tuple[Rule, Pattern]]] = {}
+        self._calls_open: list[tuple[Rule, Pattern]] = []
         for rule in self.rules:
             for pattern in rule.patterns:
                 self._by_kind.setdefault(pattern.kind, []).append((rule, pattern))
+                if pattern.kind == "call" and pattern.callee_names is not None:
+                    for name in pattern.callee_names:
+                        self._calls_named.setdefault(name, []).append((rule, pattern))
+                elif pattern.kind == "call":
+                    self._calls_open.append((rule, pattern))
 
     @property
     def patterns(self) -> list[Pattern]:
@@ -62,17 +70,30 @@ class Engine:
         """Findings whose rule site is in this module (a finding may be placed in a caller's module)."""
         matches: list[Match] = []
         seen: set[tuple[str, int]] = set()
+        oracle = program.oracle(model)
         for site in model.sites:
-            for rule, pattern in self._by_kind.get(site.kind, ()):
-                match = self._try(rule, pattern, site, model, program)
+            ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement,
+                          site=site, program=program)
+            for rule, pattern in self._candidates(site, model):
+                match = self._try(rule, pattern, site, ctx)
                 if match is not None and (rule.id, id(match.node)) not in seen:
                     seen.add((rule.id, id(match.node)))
                     matches.append(match)
         return [self._locate(model, program, match) for match in matches]
 
-    def _try(self, rule: Rule, pattern: Pattern, site: Site, model: ModuleModel, program: Program) -> Optional[Match]:
-        ctx = Context(model, program.oracle(model), site.scope, self.thresholds, statement=site.statement,
-                      site=site, program=program)
+    def _candidates(self, site: Site, model: ModuleModel) -> list[tuple[Rule, Pattern]]:
+        """The patterns a site may match: for a call, those whose callee names include its last name
+        as written or as resolved (`from pickle import dumps as serialise`)."""
+        if site.kind != "call":
+            return self._by_kind.get(site.kind, [])
+        assert isinstance(site.node, cst.Call)
+        qualified = model.qualified_name(site.node.func, site.scope) or ""
+        names = {terminal_name(site.node.func), qualified.rsplit(".", 1)[-1].replace("()", "")}
+        named = [entry for name in names if name for entry in self._calls_named.get(name, [])]
+        return named + self._calls_open
+
+    def _try(self, rule: Rule, pattern: Pattern, site: Site, ctx: Context) -> Optional[Match]:
+        ctx.call, ctx.captures = None, {}  # one context per site, fresh for each pattern
         if not pattern.matches(site, ctx):
             return None
         node = _report_node(pattern, site, ctx)

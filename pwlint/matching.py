@@ -238,6 +238,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "empty": _is_empty,
     "none": lambda e, c: e is not None and c.fold(e) is None,
     "call": lambda e, c: e is not None and isinstance(c.resolve(e), cst.Call),
+    "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),
     "missing": lambda e, c: e is None,
     "sliced": _is_sliced,
 }
@@ -551,6 +552,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
         return lambda node, c: any(pattern.search(name) for name in c.scope.function_names())
+    if "function" in raw:
+        _only(raw, {"function"})
+        pattern = _regex(raw["function"], "function", line_of(raw, "function"))
+        return lambda node, c: c.scope.kind == "function" and bool(pattern.search(c.scope.name))
     if "statement" in raw:
         _only(raw, {"statement"})
         kinds = _globs(raw["statement"], "statement", line_of(raw, "statement"))
@@ -588,7 +593,7 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, statement, flows-into, saved-by, "
+    raise SpecError("a condition starts with arg, value, operands, in-function, function, statement, flows-into, saved-by, "
                     "calls, in-if, target, class-bases, any or not", "where", line_of(raw))
 
 
@@ -680,6 +685,19 @@ def _class_bases_match(call: cst.Call, c: Context, globs: Sequence[str]) -> bool
     return made is not None and any(_glob_match(globs, base) for base in c.program.class_bases(*made))
 
 
+def spelled(expr: cst.BaseExpression) -> str:
+    """A call's name as written, with `[]` and `()` for subscripts and calls: `self.config[].append`."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{spelled(expr.value)}.{expr.attr.value}"
+    if isinstance(expr, cst.Subscript):
+        return f"{spelled(expr.value)}[]"
+    if isinstance(expr, cst.Call):
+        return f"{spelled(expr.func)}()"
+    return "?"
+
+
 def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
     names: set[str] = set()
     if isinstance(statement, cst.SimpleStatementLine):
@@ -768,6 +786,9 @@ class Pattern:
     # expressions to occur in the lower-cased bytes. No groups means every file may match.
     tokens: tuple[tuple[str, ...], ...]
     severity: Optional[str] = None
+    # for call patterns: the last names a matching call can have (`execute`), or None when a glob
+    # leaves it open (`set*`); lets the engine offer a call only to patterns that could take it
+    callee_names: Optional[frozenset[str]] = None
 
     def matches(self, site: Site, ctx: Context) -> bool:
         if not self.accepts(site, ctx):
@@ -815,7 +836,19 @@ def compile_pattern(raw: Any) -> Pattern:
         groups.append(tuple(re.escape(t) for t in _explicit_tokens(raw["tokens"], line_of(raw, "tokens"))))
     return Pattern(kind, accepts, tuple(compile_conditions(raw.get("where"), "where")),
                    tuple(compile_conditions(raw.get("unless"), "unless")), message, report_at,
-                   tuple(tuple(t.lower() for t in group) for group in groups), severity)
+                   tuple(tuple(t.lower() for t in group) for group in groups), severity,
+                   _callee_names(raw[kind]) if kind == "call" else None)
+
+
+def _callee_names(raw: Any) -> Optional[frozenset[str]]:
+    """`*.execute` and `open().write` end in a fixed name; `redis.*().set*` does not."""
+    names = set()
+    for glob in [raw] if isinstance(raw, str) else raw:
+        last = glob.rsplit(".", 1)[-1].replace("()", "")
+        if not last or any(char in last for char in "*?[]"):
+            return None
+        names.add(last)
+    return frozenset(names)
 
 
 def _explicit_tokens(raw: Any, line: int) -> tuple[str, ...]:
@@ -845,9 +878,9 @@ def _call_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
         assert isinstance(call, cst.Call)
         qualified = ctx.model.qualified_name(call.func, ctx.scope)
         if qualified is None or not _glob_match(globs, qualified):
-            # the name as written: `crypt = self._load_library(); crypt.crypt(...)`
-            qualified = dotted(call.func)
-            if qualified is None or not _glob_match(globs, qualified):
+            # the name as written: `crypt = self._load_library(); crypt.crypt(...)`, `hosts[0].append`
+            qualified = spelled(call.func)
+            if not _glob_match(globs, qualified):
                 return False
         ctx.call = call
         ctx.captures["callee"] = qualified.replace("()", "")

@@ -27,9 +27,9 @@ computed lazily, and a guard entry makes recursion and import cycles terminate.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import libcst as cst
 
@@ -51,7 +51,7 @@ _PASSWORD_INFIXES = ("password", "passwd", "passphrase", "passcode")
 _NOT_PASSWORD_WORDS = frozenset({
     # derived, non-cleartext values
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
-    "encoded", "enc", "hasher", "hashers", "cipher", "ciphertext", "kdf", "scheme", "schemes",
+    "encoded", "enc", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf", "scheme", "schemes",
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers", "backend",
     "key", "keys", "token", "tokens", "masked", "mask", "redacted", "obfuscated",
     # metadata about passwords
@@ -113,6 +113,9 @@ _REVERSIBLE_CALLS = re.compile(
     r"(Crypto|Cryptodome)\.Cipher\.\w+\.new\(\)\.encrypt(_and_digest)?|"
     r"cryptography\.hazmat\.primitives\.ciphers\.Cipher\(\)\.encryptor\(\)\.update)$"
 )
+# Serialisers whose output holds their input verbatim: `json.dumps({"password": pw})` carries it.
+_SERIALISERS = re.compile(r"^(json|simplejson|ujson|orjson|pickle|marshal|toml|tomli_w|tomlkit)\.dumps$|^yaml\.(safe_)?dump$")
+
 # Calls known only by their last name that encrypt or obfuscate reversibly (`cipher.encrypt(pw)`,
 # `helpers.encrypt(pw)`), unless the receiver is a password-hashing context (passlib's `.encrypt` hashes).
 _REVERSIBLE_NAMES = frozenset({"encrypt", "encrypt_and_digest", "obfuscate", "scramble", "xor_encrypt", "rot13"})
@@ -183,12 +186,34 @@ def is_password_source_function(name: str) -> bool:
     return not any(word in _NOT_PASSWORD_WORDS for word in words)
 
 
+_IN_PROGRESS = object()
+
+
+class Cycles:
+    """Cycle bookkeeping shared by every oracle of a program, since flows cross modules."""
+
+    def __init__(self) -> None:
+        self.met = 0
+        self.depth = 0
+        self.tentative: list[tuple[dict[object, Any], object]] = []  # Nones that met a cycle
+        self.stale = False  # a flow was found after them: they may be wrong
+
+    def settle(self) -> None:
+        """At the end of an outermost question: forget the Nones a later flow may have made wrong,
+        keep them otherwise (recomputing every cyclic region for every question costs too much)."""
+        if self.stale:
+            for memo, key in self.tentative:
+                memo.pop(key, None)
+        self.tentative.clear()
+        self.stale = False
+
+
 @dataclass(frozen=True)
 class Step:
     """One place a password passes: its source, a call it is handed to, a value returned."""
 
-    model: ModuleModel
-    node: cst.CSTNode
+    model: ModuleModel = field(repr=False)
+    node: cst.CSTNode = field(repr=False)
     note: str
     kind: str = "source"  # "source", "call" (handed to a parameter) or "return" (returned by a call)
 
@@ -230,18 +255,39 @@ class PasswordOracle:
         self.model = model
         self.program = program
         self.assume = assume
-        self._memo: dict[int, Optional[Flow]] = {}
-        self._tainted: dict[tuple[int, str], Optional[Flow]] = {}
+        self._memo: dict[object, Any] = {}
+        self._cycles = program.cycles if program is not None else Cycles()
 
     def carries(self, expr: Optional[cst.BaseExpression], scope: Scope) -> Optional[Flow]:
         """How a password reaches `expr`, or None."""
         if expr is None:
             return None
-        key = id(expr)
-        if key not in self._memo:
-            self._memo[key] = None  # cycle guard
-            self._memo[key] = self._carries(expr, scope)
-        return self._memo[key]
+        return self._memoised(id(expr), lambda: self._carries(expr, scope))
+
+    def _memoised(self, key: object, compute: Callable[[], Optional[Flow]]) -> Optional[Flow]:
+        """Compute once. A computation that meets itself (recursion, `x = f(x)`) sees None there, and a
+        None it then yields may only reflect the cycle; see `Cycles.settle`. A flow, once found, stays."""
+        cycles = self._cycles
+        if key in self._memo:
+            found = self._memo[key]
+            if found is _IN_PROGRESS:
+                cycles.met += 1
+                return None
+            return found  # type: ignore[no-any-return]
+        self._memo[key] = _IN_PROGRESS
+        met, cycles.depth = cycles.met, cycles.depth + 1
+        try:
+            found = compute()
+        finally:
+            cycles.depth -= 1
+        self._memo[key] = found
+        if found is None and cycles.met != met:
+            cycles.tentative.append((self._memo, key))
+        elif found is not None and cycles.tentative:
+            cycles.stale = True
+        if cycles.depth == 0:
+            cycles.settle()
+        return found
 
     def _source(self, name: str, node: cst.CSTNode, stored: bool = False) -> Flow:
         return Flow(name, (Step(self.model, node, f"password `{name}`"),), stored=stored)
@@ -305,14 +351,8 @@ class PasswordOracle:
             return self._source(name, node if node is not None else scope.node)
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
-        key = (id(owner.node), name)
-        if key not in self._tainted:
-            self._tainted[key] = None  # cycle guard for x = x + y and for recursion
-            found = self._first(owner.assignments.get(name, []), owner)
-            if found is None and name in owner.params:
-                found = self._param_carries(owner, name)
-            self._tainted[key] = found
-        return self._tainted[key]
+        return self._memoised((id(owner.node), name), lambda: self._first(owner.assignments.get(name, []), owner) or (
+            self._param_carries(owner, name) if name in owner.params else None))
 
     def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
         """A parameter carries a password when some call site in the project passes one, unless
@@ -358,6 +398,8 @@ class PasswordOracle:
         if _REVERSIBLE_CALLS.match(qualified) or _encrypts_by_name(qualified, name, func):
             found = self.carries(call.args[0].value, scope) if call.args else None
             return _encoded(found, qualified.replace("()", "") or name)
+        if _SERIALISERS.match(qualified):
+            return self.carries(call.args[0].value, scope) if call.args else None
         if isinstance(func, cst.Attribute):
             found = self._method_carries(call, func, scope)
             if found is not False:

@@ -8,22 +8,21 @@ without groups disables the prefilter.
 A file is parsed when its bytes (lower-cased) show that it can
 - **match alone**: for some pattern, every group has a token in the file;
 - **hold a password**: it has a password token, so a flow may start or pass here;
-- **hold a sink for a password from elsewhere**: it has every group but the password group of some
-  pattern that needs a password, *and* it is linked to a password file: it defines a function or
-  class whose name a password file mentions (the password file may call it with a password), or it
-  mentions a name a password file defines (it may receive a password returned from there).
+- **receive a password from another file**: it has every group but the password group of some
+  pattern that needs a password, and it defines, at the top level, a function or class that a
+  password file calls with a password token among the arguments (`_write_file(path, password)`).
 
-Why this is sound for what pwlint reports. A finding sits at a node whose tokens are in its own file
-(a qualified name is only known through that file's imports or spelling). A password is recognised
-only through a name with a password token or through `getpass`, so every flow starts in a password
-file. A flow enters another file only through a call, which names the callee (its definition's
-name) in the calling file, or a return, which names the called function in the receiving file.
-So the sink file of a one-hop flow is always linked to its password file, and every file a flow
-of any length passes through is parsed if it mentions a password. The bounds, where only
-`--no-prefilter` finds everything: a flow through two or more modules that mention neither a
-password nor a sink's tokens (a password handed from helper to helper without ever being named so),
-and patterns with no tokens of their own besides the password group (a `return` of a password),
-which are matched only in files that name a password.
+Why this is sound for the flows pwlint follows. A finding sits at a node whose tokens are in its
+own file (a qualified name is known only through that file's imports or spelling). A password is
+recognised only through a name with a password token or through `getpass`, so every flow starts in
+a password file. Across modules, `program.Program` resolves only calls to top-level functions and
+classes (methods are reached through their class), so a password enters a file without password
+tokens only through a call, written in a password file, to one of that file's top-level names.
+The bounds, where only `--no-prefilter` finds everything: a call whose password argument is not
+spelled with a password token within the call (`helper(data)` where `data = password`), a password
+*returned* into a file that never names one (`creds = load()`; `md5(creds)`), flows through two or
+more such files, and patterns with no tokens of their own besides the password group (a `return`
+of a password), which are matched only in files that name a password.
 """
 
 from __future__ import annotations
@@ -36,8 +35,11 @@ from typing import Iterable, Mapping
 from pwlint.matching import PASSWORD_TOKENS, Pattern
 
 _PASSWORD_GROUP = tuple(t.lower() for t in PASSWORD_TOKENS)
-_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_DEFINITION = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+_TOP_LEVEL_DEFINITION = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+# `name(` followed, within its arguments (one level of nested parentheses), by a password token
+_CALL_WITH_PASSWORD = re.compile(
+    rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\((?:[^()]|\([^()]*\))*?(?:" + "|".join(PASSWORD_TOKENS).encode() + rb")",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -93,22 +95,12 @@ class Prefilter:
         sinks = [path for path, t in triaged.items() if t.sink and path not in chosen]
         if not sinks or not chosen:
             return chosen
-        mentioned: set[bytes] = set()
-        defined: set[bytes] = set()
+        called: set[bytes] = set()
         for path in chosen:
             if triaged[path].password:
-                mentioned |= set(_IDENTIFIER.findall(files[path]))
-                defined |= _definitions(files[path])
-        for path in sinks:
-            data = files[path]
-            if _definitions(data) & mentioned or set(_IDENTIFIER.findall(data)) & defined:
-                chosen.add(path)
+                called.update(_CALL_WITH_PASSWORD.findall(files[path]))
+        chosen.update(path for path in sinks if set(_TOP_LEVEL_DEFINITION.findall(files[path])) & called)
         return chosen
-
-
-def _definitions(data: bytes) -> set[bytes]:
-    """Names a file defines with `def` or `class`, except dunders (called implicitly, by their class)."""
-    return {name for name in _DEFINITION.findall(data) if not name.startswith(b"__")}
 
 
 @lru_cache(maxsize=None)

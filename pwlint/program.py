@@ -23,7 +23,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from pwlint.names import ModuleModel, Scope, dotted
-from pwlint.passwords import Assumption, Flow, PasswordOracle
+from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Program:
             parts = model.name.split(".")
             for start in range(len(parts)):
                 self._suffixes.setdefault(".".join(parts[start:]), []).append(model.name)
+        self.cycles = Cycles()
         self._oracles: dict[int, PasswordOracle] = {}
         self._callers: Optional[dict[int, list[CallSite]]] = None
         self._summaries: dict[int, Summary] = {}
@@ -158,11 +159,21 @@ class Program:
             return []
         names = []
         for base in owner.node.bases:
-            names.append(model.qualified_name(base.value, owner.parent) or dotted(base.value) or "")
+            qualified = model.qualified_name(base.value, owner.parent) or dotted(base.value) or ""
+            names += [qualified, *self._assigned_from(qualified)]
             resolved = self._resolve_expr(base.value, model, owner.parent)
             if resolved is not None and resolved[1].kind == "class":
                 names += self.class_bases(resolved[0], resolved[1], depth + 1)
         return names
+
+    def _assigned_from(self, qualified: str) -> list[str]:
+        """`app.db.Base` where app/db.py says `Base = declarative_base()`: `sqlalchemy.orm.declarative_base()`."""
+        module_name, _, name = qualified.rpartition(".")
+        model = self.module(module_name) if module_name else None
+        values = model.module_scope.assignments.get(name, []) if model is not None else []
+        if model is None or len(values) != 1:
+            return []
+        return [model.qualified_name(values[0], model.module_scope) or ""]
 
     def _resolve_expr(self, func: cst.BaseExpression, model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
         name = dotted(func)

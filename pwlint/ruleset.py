@@ -103,32 +103,85 @@ def builtin_rules_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "rules"
 
 
+LISTS_FILE = "lists.yaml"
+
+
 def rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml") and p.name != LISTS_FILE)
 
 
 def load_rules(directories: Iterable[Path]) -> list[Rule]:
     """All rules from the given folders, sorted by id. Raises RuleError on the first bad file."""
+    directories = list(directories)
+    lists = load_lists(directories)
     rules: dict[str, Rule] = {}
     for directory in directories:
-        if not directory.is_dir():
-            raise RuleError(directory, 0, "", "rule folder not found")
         for path in rule_files(directory):
-            rule = load_rule(path)
+            rule = load_rule(path, lists)
             if rule.id in rules:
                 raise RuleError(path, 1, "id", f"duplicate rule id {rule.id} (also in {rules[rule.id].meta.source})")
             rules[rule.id] = rule
     return [rules[key] for key in sorted(rules)]
 
 
-def load_rule(path: Path) -> Rule:
+def load_lists(directories: Iterable[Path]) -> dict[str, list[str]]:
+    """Named name lists (`@sql-execute`) from each folder's `lists.yaml`, shared by the rules that
+    look at the same sinks, so a new database driver is added in one place."""
+    lists: dict[str, list[str]] = {}
+    for directory in directories:
+        if not directory.is_dir():
+            raise RuleError(directory, 0, "", "rule folder not found")
+        path = directory / LISTS_FILE
+        if not path.is_file():
+            continue
+        raw = load_yaml(path)
+        if not isinstance(raw, Mapping):
+            raise RuleError(path, line_of(raw), "", "a lists file maps names to lists of names")
+        for name, items in raw.items():
+            if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+                raise RuleError(path, line_of(raw, name), str(name), "a list holds names (strings)")
+            if name in lists:
+                raise RuleError(path, line_of(raw, name), str(name), "list defined twice")
+            lists[str(name)] = items
+    return lists
+
+
+def load_rule(path: Path, lists: Optional[Mapping[str, list[str]]] = None) -> Rule:
     raw = load_yaml(path)
     if not isinstance(raw, Mapping):
         raise RuleError(path, line_of(raw), "", "a rule file holds one mapping")
     try:
+        if "match" in raw:  # only name lists are expanded: examples may well start with a decorator
+            raw["match"] = _expand(raw["match"], lists or {}, "match", line_of(raw, "match"))
         return _build_rule(raw, path)
     except SpecError as error:
         raise RuleError(path, error.line, error.key, str(error)) from None
+
+
+def _expand(raw: Any, lists: Mapping[str, list[str]], key: str = "", line: int = 0) -> Any:
+    """Replace `@name` in a list (or as a whole value) by the named list's items."""
+    if isinstance(raw, Mapping):
+        for child in list(raw):
+            raw[child] = _expand(raw[child], lists, str(child), line_of(raw, child))
+        return raw
+    if isinstance(raw, str) and raw.startswith("@"):
+        return _list(raw, lists, key, line)
+    if isinstance(raw, list):
+        expanded: list[Any] = []
+        for item in raw:
+            if isinstance(item, str) and item.startswith("@"):
+                expanded += _list(item, lists, key, line)
+            else:
+                expanded.append(_expand(item, lists, key, line))
+        return expanded
+    return raw
+
+
+def _list(reference: str, lists: Mapping[str, list[str]], key: str, line: int) -> list[str]:
+    if reference[1:] not in lists:
+        raise SpecError(f"unknown list {reference!r} (defined in {LISTS_FILE}: {', '.join(sorted(lists)) or 'none'})",
+                        key, line)
+    return list(lists[reference[1:]])
 
 
 def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:

@@ -24,7 +24,7 @@ def render(result: ScanResult, *, color: bool = False, quiet: bool = False) -> s
     else:
         lines = []
         for finding in findings:
-            lines += [_header(finding, color), *_source_block(finding, color), ""]
+            lines += [_header(finding, color), *_source_block(finding, color), *_flow_line(finding), ""]
         lines += _summary(result, findings)
     return "".join(f"{line}\n" for line in lines)
 
@@ -59,6 +59,18 @@ def _source_block(finding: Finding, color: bool) -> list[str]:
     block = [f"  {first:>{width}} | {lines[0]}".rstrip(), f"  {gutter} | {marker}"]
     block += [f"  {first + i:>{width}} | {line}".rstrip() for i, line in enumerate(lines[1:], 1)]
     return block
+
+
+def _flow_line(finding: Finding) -> list[str]:
+    """The way a password came here across functions, compactly: where files differ, the path is
+    given; within the finding's own file, the line is enough."""
+    if not finding.flow:
+        return []
+    steps = []
+    for step in finding.flow:
+        where = f"{step.path}:{step.region.start_line}" if step.path != finding.path else f"line {step.region.start_line}"
+        steps.append(f"{step.note} ({where})")
+    return ["  flow: " + " -> ".join(steps)]
 
 
 def _marker(finding: Finding, line: str) -> str:
