@@ -348,9 +348,19 @@ class PasswordOracle:
                 return None
             return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
         if is_password_name(name):
+            # named so: a password whatever its value, but its source is where that value came from
+            # (a local value only: a password-named parameter is where this function's flow starts)
+            values = owner.assignments.get(name, []) if owner is not None and owner.kind != "module" else []
+            assigned = self._first(values, owner) if owner is not None and values else None
+            if assigned and not any(step.kind == "call" for step in assigned.steps):
+                return replace(assigned, name=name)
             return self._source(name, node if node is not None else scope.node)
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
+        return self._name_flow(owner, name)
+
+    def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
+        """What the values bound to a local name carry: its assignments, or its callers' arguments."""
         return self._memoised((id(owner.node), name), lambda: self._first(owner.assignments.get(name, []), owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
 

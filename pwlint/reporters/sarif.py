@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pwlint
-from pwlint.findings import FileProblem, Finding, Region, RuleMeta, ScanResult
+from pwlint.findings import FileProblem, Finding, FlowStep, Region, RuleMeta, ScanResult
 from pwlint.reporters import source_lines
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -156,12 +156,39 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": _physical_location(finding)}],
     }
+    if finding.flow:
+        _add_flow(result, finding.flow)
     if finding.suppressed:
         suppression = {"kind": "inSource"}
         if finding.suppression_reason:
             suppression["justification"] = finding.suppression_reason
         result["suppressions"] = [suppression]
     return result
+
+
+def _add_flow(result: dict[str, Any], flow: tuple[FlowStep, ...]) -> None:
+    """A password that crossed functions: the source as a related location the message links to
+    (GitHub shows `[text](id)` links in alerts), and every step as a thread flow (its "Show paths")."""
+    source = flow[0]
+    result["message"]["text"] += f" (source: [{_escape_link(source.note)}](1))"
+    result["relatedLocations"] = [{"id": 1, "physicalLocation": _step_location(source),
+                                   "message": {"text": source.note}}]
+    steps = [{"location": {"physicalLocation": _step_location(step), "message": {"text": step.note}}}
+             for step in flow]
+    result["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
+
+
+def _escape_link(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _step_location(step: FlowStep) -> dict[str, Any]:
+    region = step.region
+    return {
+        "artifactLocation": _artifact(step.path),
+        "region": {"startLine": region.start_line, "startColumn": region.start_column,
+                   "endLine": region.end_line, "endColumn": region.end_column},
+    }
 
 
 def _physical_location(finding: Finding) -> dict[str, Any]:
