@@ -8,9 +8,10 @@ without groups disables the prefilter.
 A file is parsed when its bytes (lower-cased) show that it can
 - **match alone**: for some pattern, every group has a token in the file;
 - **hold a password**: it has a password token, so a flow may start or pass here;
-- **receive a password from another file**: it has every group but the password group of some
-  pattern that needs a password, and it defines, at the top level, a function or class that a
-  password file calls with a password token among the arguments (`_write_file(path, password)`).
+- **receive a password from another file**: it defines, at the top level, a function or class that
+  a password file calls with a password token among the arguments (`_write_file(path, password)`,
+  `normalise(password)`): the helper may hold a sink, or hand the password back;
+- **re-export such a name**: a package `__init__.py` that mentions it, so `from pkg import f` resolves.
 
 Why this is sound for the flows pwlint follows. A finding sits at a node whose tokens are in its
 own file (a qualified name is known only through that file's imports or spelling). A password is
@@ -35,6 +36,7 @@ from typing import Iterable, Mapping
 from pwlint.matching import PASSWORD_TOKENS, Pattern
 
 _PASSWORD_GROUP = tuple(t.lower() for t in PASSWORD_TOKENS)
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _TOP_LEVEL_DEFINITION = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
 # `name(` followed, within its arguments (one level of nested parentheses), by a password token
 _CALL_WITH_PASSWORD = re.compile(
@@ -48,7 +50,6 @@ class Triage:
 
     alone: bool  # some pattern can match within this file
     password: bool  # mentions a password: a flow may start or pass here
-    sink: bool  # has the tokens of a pattern whose password may come from another file
 
 
 class Prefilter:
@@ -57,14 +58,10 @@ class Prefilter:
     def __init__(self, patterns: Iterable[Pattern], enabled: bool = True) -> None:
         self.enabled = enabled
         self._requirements: list[tuple[re.Pattern[bytes], ...]] = []
-        self._sinks: list[tuple[re.Pattern[bytes], ...]] = []
         for pattern in patterns:
             if not pattern.tokens:
                 self.enabled = False
             self._requirements.append(tuple(_compile(group) for group in pattern.tokens))
-            others = tuple(_compile(group) for group in pattern.tokens if group != _PASSWORD_GROUP)
-            if others and len(others) < len(pattern.tokens):
-                self._sinks.append(others)
         self._password = _compile(_PASSWORD_GROUP)
 
     def may_match(self, data: bytes) -> bool:
@@ -73,7 +70,7 @@ class Prefilter:
 
     def triage(self, data: bytes) -> Triage:
         if not self.enabled:
-            return Triage(True, True, True)
+            return Triage(True, True)
         lowered = data.lower()
         found: dict[re.Pattern[bytes], bool] = {}  # many patterns share a group: search each once
 
@@ -83,23 +80,25 @@ class Prefilter:
             return found[group]
 
         alone = any(all(has(group) for group in groups) for groups in self._requirements)
-        sink = any(all(has(group) for group in groups) for groups in self._sinks)
-        return Triage(alone, has(self._password), sink)
+        return Triage(alone, has(self._password))
 
     def select(self, files: Mapping[str, bytes]) -> set[str]:
-        """The files worth parsing, by the three tests of the module docstring."""
+        """The files worth parsing, by the tests of the module docstring."""
         if not self.enabled:
             return set(files)
         triaged = {path: self.triage(data) for path, data in files.items()}
         chosen = {path for path, t in triaged.items() if t.alone or t.password}
-        sinks = [path for path, t in triaged.items() if t.sink and path not in chosen]
-        if not sinks or not chosen:
-            return chosen
         called: set[bytes] = set()
         for path in chosen:
             if triaged[path].password:
                 called.update(_CALL_WITH_PASSWORD.findall(files[path]))
-        chosen.update(path for path in sinks if set(_TOP_LEVEL_DEFINITION.findall(files[path])) & called)
+        for path, data in files.items():
+            if path in chosen or not called:
+                continue
+            if set(_TOP_LEVEL_DEFINITION.findall(data)) & called:
+                chosen.add(path)  # a helper a password is handed to: a sink, or a wrapper handing it back
+            elif path.endswith("__init__.py") and set(_IDENTIFIER.findall(data)) & called:
+                chosen.add(path)  # a re-export (`from .crypto import hash_value`) that resolves such a call
         return chosen
 
 

@@ -1,0 +1,288 @@
+"""Data flow across functions and modules, on small but realistic projects.
+
+Each test writes a project, scans it the way `pwlint check` does (`scan.scan`), and asserts where
+findings land and which path they report, or that nothing is reported for code that is right.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Mapping
+
+import pytest
+from conftest import REPO, run_pwlint, write_tree
+
+from pwlint.findings import Finding
+from pwlint.scan import Settings, load, scan
+
+VALIDATOR = REPO.parent / "shared" / "tools" / "validate-sarif"
+
+
+def findings(root: Path, files: Mapping[str, str], prefilter: bool = True) -> list[Finding]:
+    write_tree(root, {name: textwrap.dedent(text) for name, text in files.items()})
+    settings = Settings(paths=[str(root)], prefilter=prefilter)
+    return scan(settings, load(settings)).active_findings
+
+
+def where(found: list[Finding]) -> set[tuple[str, int, str]]:
+    return {(f.path, f.region.start_line, f.rule_id) for f in found}
+
+
+HELPER_PROJECT = {
+    "shop/__init__.py": "from .crypto_utils import hash_value\n",
+    "shop/crypto_utils.py": """\
+        import hashlib
+
+
+        def hash_value(value):
+            return hashlib.sha1(value.encode()).hexdigest()
+
+
+        def etag(body):
+            return hashlib.md5(body).hexdigest()
+        """,
+    "shop/views.py": """\
+        from shop import hash_value
+        from .crypto_utils import etag
+
+
+        def register(request, db):
+            password = request.form["password"]
+            db.save(request.form["name"], hash_value(password))
+
+
+        def page(response):
+            response.headers["ETag"] = etag(response.body)
+        """,
+}
+
+
+def test_fast_hash_in_a_helper_of_another_module_is_reported_where_the_password_enters(tmp_path: Path) -> None:
+    found = findings(tmp_path, HELPER_PROJECT)
+
+    assert where(found) == {("shop/views.py", 7, "PW101")}
+    steps = [(step.path, step.region.start_line, step.note) for step in found[0].flow]
+    assert steps == [
+        ("shop/views.py", 6, "password `password`"),
+        ("shop/views.py", 7, "passed to `hash_value()` as `value`"),
+        ("shop/crypto_utils.py", 5, "reaches `hashlib.sha1`"),
+    ]
+
+
+def test_text_output_shows_the_path_and_sarif_carries_code_flows(tmp_path: Path) -> None:
+    write_tree(tmp_path, {name: textwrap.dedent(text) for name, text in HELPER_PROJECT.items()})
+
+    text = run_pwlint("check", ".", cwd=tmp_path)
+    sarif = run_pwlint("check", ".", "--format", "sarif", "--output", "out.sarif", cwd=tmp_path)
+
+    assert ("flow: password `password` (line 6) -> passed to `hash_value()` as `value` (line 7) -> "
+            "reaches `hashlib.sha1` (shop/crypto_utils.py:5)") in text.stdout
+    assert sarif.returncode == 1, sarif.stderr
+    result = json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["results"][0]
+    assert result["message"]["text"].endswith("(source: [password `password`](1))")
+    assert result["relatedLocations"][0]["id"] == 1
+    thread = result["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [loc["location"]["physicalLocation"]["artifactLocation"]["uri"] for loc in thread] == [
+        "shop/views.py", "shop/views.py", "shop/crypto_utils.py"]
+    if VALIDATOR.exists():
+        check = subprocess.run([str(VALIDATOR), str(tmp_path / "out.sarif")], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_prefilter_keeps_a_sink_file_without_password_words_when_a_password_file_calls_it(tmp_path: Path) -> None:
+    with_prefilter = findings(tmp_path, HELPER_PROJECT)
+    without = findings(tmp_path, HELPER_PROJECT, prefilter=False)
+
+    assert where(with_prefilter) == where(without)
+
+
+def test_self_attributes_set_in_init_carry_the_password_to_other_methods(tmp_path: Path) -> None:
+    found = findings(tmp_path, {
+        "vault/store.py": """\
+            import json
+
+
+            class CredentialFile:
+                def __init__(self, path, secret):
+                    self.path = path
+                    self._secret = secret
+
+                def save(self):
+                    with open(self.path, "w") as handle:
+                        json.dump({"secret": self._secret}, handle)
+            """,
+        "vault/cli.py": """\
+            import getpass
+
+            from vault.store import CredentialFile
+
+
+            def main():
+                CredentialFile("creds.json", getpass.getpass()).save()
+            """,
+    })
+
+    assert where(found) == {("vault/cli.py", 7, "PW701")}
+    assert [(step.path, step.region.start_line) for step in found[0].flow][-1] == ("vault/store.py", 11)
+
+
+def test_wrappers_pass_passwords_through_and_hashing_wrappers_sanitise(tmp_path: Path) -> None:
+    found = findings(tmp_path, {
+        "accounts/text.py": """\
+            def normalise(value):
+                return value.strip().encode("utf-8")
+            """,
+        "accounts/security.py": """\
+            import bcrypt
+
+
+            def hash_secret(value):
+                return bcrypt.hashpw(value, bcrypt.gensalt())
+            """,
+        "accounts/repo.py": """\
+            from accounts.security import hash_secret
+            from accounts.text import normalise
+
+
+            def create(cursor, username, password):
+                cursor.execute("INSERT INTO users (name, pw) VALUES (%s, %s)", (username, normalise(password)))
+
+
+            def create_hashed(cursor, username, password):
+                cursor.execute("INSERT INTO users (name, pw) VALUES (%s, %s)",
+                               (username, hash_secret(normalise(password))))
+            """,
+    })
+
+    assert where(found) == {("accounts/repo.py", 6, "PW701")}
+
+
+def test_recursion_and_import_cycles_terminate(tmp_path: Path) -> None:
+    found = findings(tmp_path, {
+        "loop/a.py": """\
+            import logging
+
+            from loop import b
+
+
+            def walk(value, depth):
+                if depth:
+                    return b.walk(value, depth - 1)
+                logging.info("reached %s", value)
+                return value
+            """,
+        "loop/b.py": """\
+            from loop import a
+
+
+            def walk(value, depth):
+                return a.walk(value, depth)
+
+
+            def start(password):
+                return a.walk(password, 3)
+            """,
+    })
+
+    assert where(found) == {("loop/b.py", 9, "PW801")}
+
+
+@pytest.mark.parametrize("code", [
+    # a high-entropy API token is not a password
+    """\
+    def store_token(cursor, user_id, api_token):
+        cursor.execute("INSERT INTO tokens (user_id, token) VALUES (?, ?)", (user_id, api_token))
+    """,
+    # the column holds a hash
+    """\
+    from django.contrib.auth.hashers import make_password
+
+    def store(cursor, username, password):
+        cursor.execute("INSERT INTO users (name, password_hash) VALUES (?, ?)", (username, make_password(password)))
+    """,
+    # a model whose setter hashes
+    """\
+    from django.contrib.auth.hashers import make_password
+
+    class Member:
+        def set_password(self, raw_password):
+            self.password = make_password(raw_password)
+            self.save()
+
+    def change(member, new_password):
+        member.set_password(new_password)
+    """,
+    # a password held in memory to log in elsewhere, never stored
+    """\
+    import smtplib
+
+    class Mailer:
+        def __init__(self, host, user, password):
+            self.host = host
+            self.user = user
+            self.password = password
+
+        def send(self, message):
+            with smtplib.SMTP(self.host) as server:
+                server.login(self.user, self.password)
+                server.send_message(message)
+    """,
+    # the stored password *hash* of a user record is not handed on as a password
+    """\
+    import hmac
+
+    def session_hash(key, value):
+        return hmac.new(key, value.encode(), "sha256").hexdigest()
+
+    class User:
+        def get_session_auth_hash(self):
+            return session_hash(b"key", self.password)
+    """,
+])
+def test_code_that_is_right_has_no_findings(tmp_path: Path, code: str) -> None:
+    assert findings(tmp_path, {"app/module.py": code}) == []
+
+
+def test_reversible_encoding_then_storage_is_its_own_finding(tmp_path: Path) -> None:
+    found = findings(tmp_path, {
+        "app/users.py": """\
+            import base64
+
+
+            def encode(value):
+                return base64.b64encode(value.encode())
+
+
+            def save(user, password):
+                user.password = encode(password)
+                user.save()
+            """,
+    })
+
+    assert {f.rule_id for f in found} == {"PW702"}
+    assert "base64.b64encode" in found[0].message
+
+
+def test_loggers_whatever_their_name_and_formatting(tmp_path: Path) -> None:
+    found = findings(tmp_path, {
+        "app/auth.py": """\
+            import logging
+
+            log = logging.getLogger(__name__)
+
+
+            class Client:
+                def __init__(self, logger):
+                    self.log = logger
+
+                def connect(self, host, pwd):
+                    self.log.debug("connecting to %s with %s" % (host, pwd))
+                    log.info(f"password={pwd!r}")
+                    log.info("user %s connected", host)
+            """,
+    })
+
+    assert where(found) == {("app/auth.py", 11, "PW801"), ("app/auth.py", 12, "PW801")}
