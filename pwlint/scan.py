@@ -82,7 +82,10 @@ def prepare(path: str, data: bytes) -> Union["ModuleModel", FileProblem]:
     source = parsing.parse(path, data)
     if isinstance(source, FileProblem):
         return source
-    return build_model(source.module, path, source.lines)
+    try:
+        return build_model(source.module, path, source.lines)
+    except RecursionError:
+        return FileProblem(path, 1, 1, "cannot analyse: expressions nested too deeply")
 
 
 def analyse_project(models: Sequence["ModuleModel"], engine: "Engine") -> list[Finding]:
