@@ -72,6 +72,10 @@ class Finding:
     suppression_reason: str = field(default="", compare=False)
     # from the password's source to the last call before this finding, when it crossed functions
     flow: tuple[FlowStep, ...] = field(default=(), compare=False)
+    # the line of the `# pwlint: ignore` or `# noqa` comment that suppressed it (0: none known),
+    # which tells used comments from unused ones
+    suppression_line: int = field(default=0, compare=False)
+    baselined: bool = field(default=False, compare=False)  # suppressed because a baseline lists it
 
 
 @dataclass(frozen=True, order=True)
@@ -97,6 +101,8 @@ class ScanResult:
     skipped_tests: int = 0
     excluded: int = 0
     profile: str = "owasp-2026"
+    # GitHub's primaryLocationLineHash per path and line, filled only for SARIF (fingerprints.py)
+    line_hashes: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def active_findings(self) -> list[Finding]:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from pwlint.findings import SEVERITIES, Finding, RuleMeta, ScanResult
+from pwlint.findings import SEVERITIES, Finding, Region, RuleMeta, ScanResult
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github")
 
 
-def render(fmt: str, result: ScanResult, *, color: bool = False, quiet: bool = False) -> str:
+def render(fmt: str, result: ScanResult, *, color: bool = False, quiet: bool = False,
+           include_suppressed: bool = False, sarif_category: str = "") -> str:
     """Render `result` in `fmt`.
 
     `color` and `quiet` shape what a person reads in a terminal, so only the text format honours
     them; JSON and SARIF are read by programs and are always complete and uncoloured.
+    `include_suppressed` and `sarif_category` shape the SARIF upload only: JSON always lists
+    suppressed findings, and text and GitHub annotations never show them.
     """
     if fmt == "text":
         from pwlint.reporters import text
@@ -31,7 +34,11 @@ def render(fmt: str, result: ScanResult, *, color: bool = False, quiet: bool = F
     if fmt == "sarif":
         from pwlint.reporters import sarif
 
-        return sarif.render(result)
+        return sarif.render(result, include_suppressed=include_suppressed, category=sarif_category)
+    if fmt == "github":
+        from pwlint.reporters import github
+
+        return github.render(result)
     raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -61,3 +68,15 @@ def source_lines(snippet: str) -> list[str]:
     if text.endswith("\n"):
         text = text[:-1]
     return text.split("\n") if text else []
+
+
+def region_text(region: Region, lines: list[str]) -> str:
+    """Cut the region out of its whole lines (a finding's snippet): the code the finding is about.
+
+    SARIF's region snippet is this text, and a baseline recognises a finding by it. The end is cut
+    before the start so a one-line region is sliced correctly by the same code.
+    """
+    span = lines[: region.end_line - region.start_line + 1]
+    span[-1] = span[-1][: region.end_column - 1]
+    span[0] = span[0][region.start_column - 1 :]
+    return "\n".join(span)

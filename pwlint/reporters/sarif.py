@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pwlint
-from pwlint.findings import FileProblem, Finding, FlowStep, Region, RuleMeta, ScanResult
-from pwlint.reporters import source_lines
+from pwlint.findings import FileProblem, Finding, FlowStep, RuleMeta, ScanResult
+from pwlint.reporters import region_text, source_lines
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/pwlint/pwlint"
@@ -27,22 +27,25 @@ SRCROOT = "%SRCROOT%"
 _PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
 
 
-def render(result: ScanResult, *, include_suppressed: bool = False) -> str:
-    """Render `result` as a SARIF log; `include_suppressed` keeps in-source suppressions, marked.
+def render(result: ScanResult, *, include_suppressed: bool = False, category: str = "") -> str:
+    """Render `result` as a SARIF log; `include_suppressed` keeps suppressed results, marked.
 
     Suppressed results are opt-in because GitHub would still list them as (closed) alerts.
+    `category` becomes `automationDetails.id`, which is otherwise left out: the upload action
+    derives one from the workflow and job only when the log has none.
     """
     rules = sorted(result.rules, key=lambda rule: rule.id)
     index = {rule.id: position for position, rule in enumerate(rules)}
     findings = sorted(f for f in result.findings if include_suppressed or not f.suppressed)
-    run = {
+    run: dict[str, Any] = {
         "tool": {"driver": _driver(rules)},
         "invocations": [_invocation(result.problems)],
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(result.root)}},
         # Finding columns count characters, as Python strings do; without this a viewer may read
         # them as UTF-16 units and shift every marker after an emoji.
         "columnKind": "unicodeCodePoints",
-        "results": [_result(finding, index[finding.rule_id]) for finding in findings],
+        "results": [_fingerprinted(_result(finding, index[finding.rule_id]), finding, result.line_hashes)
+                    for finding in findings],
         # every report states its scope, so a clean result over zero files is never mistaken for a pass
         "properties": {
             "profile": result.profile,
@@ -52,8 +55,24 @@ def render(result: ScanResult, *, include_suppressed: bool = False) -> str:
             "excluded": result.excluded,
         },
     }
+    if category:
+        run["automationDetails"] = {"id": automation_id(category)}
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
+
+
+def automation_id(category: str) -> str:
+    """GitHub reads the id up to its last "/" as the analysis category; the upload action appends
+    "/" to its own `category` input the same way, so both spellings name one category."""
+    return category if category.endswith("/") else category + "/"
+
+
+def _fingerprinted(entry: dict[str, Any], finding: Finding, hashes: dict[str, dict[int, str]]) -> dict[str, Any]:
+    """Add GitHub's line hash when the scan computed one; without it GitHub computes its own."""
+    digest = hashes.get(finding.path, {}).get(finding.region.start_line)
+    if digest:
+        entry["partialFingerprints"] = {"primaryLocationLineHash": digest}
+    return entry
 
 
 def _root_uri(root: str) -> str:
@@ -159,7 +178,8 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     if finding.flow:
         _add_flow(result, finding.flow)
     if finding.suppressed:
-        suppression = {"kind": "inSource"}
+        # a baseline suppresses from outside the source, which SARIF calls "external"
+        suppression = {"kind": "external" if finding.baselined else "inSource"}
         if finding.suppression_reason:
             suppression["justification"] = finding.suppression_reason
         result["suppressions"] = [suppression]
@@ -205,24 +225,13 @@ def _physical_location(finding: Finding) -> dict[str, Any]:
     }
     lines = source_lines(finding.snippet)
     if lines:
-        location["region"]["snippet"] = {"text": _region_text(region, lines)}
+        location["region"]["snippet"] = {"text": region_text(region, lines)}
         location["contextRegion"] = {
             "startLine": region.start_line,
             "endLine": region.start_line + len(lines) - 1,
             "snippet": {"text": finding.snippet},
         }
     return location
-
-
-def _region_text(region: Region, lines: list[str]) -> str:
-    """Cut the region out of its whole lines: SARIF's region snippet is the region, not the lines.
-
-    The end is cut before the start so a one-line region is sliced correctly by the same code.
-    """
-    span = lines[: region.end_line - region.start_line + 1]
-    span[-1] = span[-1][: region.end_column - 1]
-    span[0] = span[0][region.start_column - 1 :]
-    return "\n".join(span)
 
 
 def _invocation(problems: list[FileProblem]) -> dict[str, Any]:

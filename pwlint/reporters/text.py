@@ -88,17 +88,20 @@ def _marker(finding: Finding, line: str) -> str:
 
 def _summary(result: ScanResult, findings: list[Finding]) -> list[str]:
     """Counts, then what was and was not looked at: a clean run must not pass for full coverage."""
-    suppressed = len(result.findings) - len(findings)
+    baselined = sum(1 for finding in result.findings if finding.baselined)
+    suppressed = len(result.findings) - len(findings) - baselined
     return [
-        _count_line(findings, suppressed),
+        _count_line(findings, suppressed, baselined),
         _scope_line(result),
         *(_problem_line(problem) for problem in sorted(result.problems)),
         *([_INCLUDE_TESTS_HINT] if result.skipped_tests else []),
     ]
 
 
-def _count_line(findings: list[Finding], suppressed: int) -> str:
-    note = f" ({suppressed} more suppressed in source)" if suppressed else ""
+def _count_line(findings: list[Finding], suppressed: int, baselined: int) -> str:
+    notes = [f"{suppressed} more suppressed in source"] if suppressed else []
+    notes += [f"{baselined} more accepted by the baseline"] if baselined else []
+    note = f" ({', '.join(notes)})" if notes else ""
     if not findings:
         return f"No password-storage problems found{note}."
     counts = count_by_severity(findings)
