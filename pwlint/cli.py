@@ -1,7 +1,9 @@
 """Command line: `pwlint check | rules | explain | test-rules`.
 
-Exit codes (documented in the README): 0 no findings, 1 findings, 2 usage, configuration or rule
-errors. Output files are written atomically, so a failed run never leaves half a report.
+Exit codes (documented in the README): 0 no findings at or above `--fail-on`, 1 such findings,
+2 usage, configuration, baseline or rule errors, 130 interrupted. Every error is found before
+anything is written, and output files are written atomically, so a failed run never leaves half a
+report.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
 from pwlint import __version__
+from pwlint.config import CommandLine, ConfigError
+from pwlint.findings import SEVERITIES
 from pwlint.ruleset import RuleError
 
 if TYPE_CHECKING:
-    from pwlint.findings import RuleMeta
+    from pwlint.config import Resolved
+    from pwlint.findings import RuleMeta, ScanResult
     from pwlint.scan import Settings
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+FORMATS = ("text", "json", "sarif", "github")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -31,7 +37,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
     try:
         return int(args.run(args))
-    except RuleError as error:
+    except (RuleError, ConfigError) as error:
         print(f"pwlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as error:
@@ -39,7 +45,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("pwlint: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_ERROR
@@ -52,17 +58,40 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="scan files and directories")
     check.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
-    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
+    _config_options(check)
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the resolved settings and where each came from, then exit")
     check.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                       help="gitignore-style pattern of paths to skip (repeatable)")
-    check.add_argument("--force-exclude", action="store_true",
+                       help="gitignore-style pattern of paths to skip, added to the configured ones (repeatable)")
+    check.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
                        help="apply excludes and test patterns to files named on the command line too")
-    check.add_argument("--include-tests", action="store_true", help="scan test code too (skipped by default)")
-    check.add_argument("--no-gitignore", action="store_true", help="do not honour .gitignore files")
+    check.add_argument("--include-tests", action=argparse.BooleanOptionalAction, default=None,
+                       help="scan test code too (skipped by default)")
+    check.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                       help="honour .gitignore files (default: yes)")
+    check.add_argument("--no-gitignore", action="store_false", dest="respect_gitignore", default=None,
+                       help="the same as --no-respect-gitignore")
     _rule_options(check)
-    check.add_argument("--select", action="append", default=[], metavar="ID", help="only these rule ids or prefixes")
+    check.add_argument("--select", action="append", default=[], metavar="ID",
+                       help="only these rule ids or prefixes; replaces the configured select and ignore")
+    check.add_argument("--extend-select", action="append", default=[], metavar="ID",
+                       help="add rule ids or prefixes to the selection (repeatable)")
     check.add_argument("--ignore", action="append", default=[], metavar="ID", help="skip these rule ids or prefixes")
+    check.add_argument("--fail-on", choices=SEVERITIES, default=None,
+                       help="exit 1 only for findings at or above this severity (default: note, any finding)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (errors still exit 2)")
+    baseline = check.add_mutually_exclusive_group()
+    baseline.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline")
+    baseline.add_argument("--baseline-write", type=Path, metavar="FILE",
+                          help="record the current findings in FILE as the baseline and accept them")
+    check.add_argument("--warn-unused-ignores", action=argparse.BooleanOptionalAction, default=None,
+                       help="report suppression comments that suppress nothing (as PW000)")
+    check.add_argument("--sarif-category", default="", metavar="NAME",
+                       help="SARIF: set automationDetails.id, to keep several uploads apart in code scanning")
+    check.add_argument("--include-suppressed", action="store_true",
+                       help="SARIF: include suppressed findings, marked with `suppressions`")
     check.add_argument("--no-prefilter", action="store_true", help="parse every file, even those that cannot match")
     check.add_argument("--quiet", "-q", action="store_true", help="print only the findings")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -70,12 +99,14 @@ def _parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser("rules", help="list the rules")
     _rule_options(rules)
+    _config_options(rules)
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(run=_rules)
 
     explain = commands.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id")
     _rule_options(explain)
+    _config_options(explain)
     explain.set_defaults(run=_explain)
 
     test_rules = commands.add_parser("test-rules", help="check rules against their own examples")
@@ -91,37 +122,98 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default=None, help="threshold profile: owasp-2026 (default) or asvs-5.0.0")
 
 
-def _settings(args: argparse.Namespace) -> "Settings":
-    from pwlint.scan import DEFAULT_PROFILE, Settings
+def _config_options(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_mutually_exclusive_group()
+    files.add_argument("--config", type=Path, metavar="FILE",
+                       help="read settings from FILE (pwlint.toml, or a pyproject.toml with [tool.pwlint])")
+    files.add_argument("--isolated", action="store_true", help="ignore configuration files")
 
-    return Settings(
+
+def _command_line(args: argparse.Namespace) -> CommandLine:
+    """What argparse read, with "not given" kept apart from a default so the file's value can stand."""
+    return CommandLine(
         paths=getattr(args, "paths", None) or ["."],
+        config=args.config,
+        isolated=args.isolated,
+        select=getattr(args, "select", []),
+        extend_select=getattr(args, "extend_select", []),
+        ignore=getattr(args, "ignore", []),
         exclude=getattr(args, "exclude", []),
-        include_tests=getattr(args, "include_tests", False),
-        respect_gitignore=not getattr(args, "no_gitignore", False),
-        force_exclude=getattr(args, "force_exclude", False),
-        profile=args.profile or DEFAULT_PROFILE,
-        rule_dirs=args.rules,
-        select=[s.upper() for s in getattr(args, "select", [])],
-        ignore=[s.upper() for s in getattr(args, "ignore", [])],
+        rules=args.rules,
+        profile=args.profile,
+        fail_on=getattr(args, "fail_on", None),
+        include_tests=getattr(args, "include_tests", None),
+        respect_gitignore=getattr(args, "respect_gitignore", None),
+        force_exclude=getattr(args, "force_exclude", None),
+        warn_unused_ignores=getattr(args, "warn_unused_ignores", None),
         prefilter=not getattr(args, "no_prefilter", False),
     )
 
 
-def _check(args: argparse.Namespace) -> int:
-    from pwlint import reporters
-    from pwlint.scan import load, scan
+def _settings(args: argparse.Namespace) -> "Settings":
+    """Settings for `rules` and `explain`: the configured rule folders and profile, every rule."""
+    import dataclasses
 
-    settings = _settings(args)
-    loaded = load(settings)
-    result = scan(settings, loaded)
+    from pwlint.config import resolve
+
+    return dataclasses.replace(resolve(_command_line(args)).settings, select=[], ignore=[])
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pwlint import policy, reporters
+    from pwlint.config import describe, resolve
+    from pwlint.discovery import find_root
+
+    resolved = resolve(_command_line(args))
+    settings = resolved.settings
+    if args.show_settings:
+        sys.stdout.write(describe(resolved, settings.root or find_root(settings.paths)))
+        return EXIT_CLEAN
+    result = _scan(resolved, args.baseline)
+    if args.baseline_write is not None:
+        _write_baseline(result, args.baseline_write, quiet=args.quiet)
+    if args.format == "sarif":
+        from pwlint import fingerprints
+
+        fingerprints.attach(result)
     color = args.color == "always" or (args.color == "auto" and args.output is None and _is_terminal())
-    report = reporters.render(args.format, result, color=color, quiet=args.quiet)
+    report = reporters.render(args.format, result, color=color, quiet=args.quiet,
+                              include_suppressed=args.include_suppressed, sarif_category=args.sarif_category)
     _emit(report, args.output)
     if args.output is not None and not args.quiet:
         for problem in result.problems:
             print(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
-    return EXIT_FINDINGS if result.active_findings else EXIT_CLEAN
+    return policy.exit_code(result, resolved.fail_on, exit_zero=args.exit_zero)
+
+
+def _scan(resolved: "Resolved", baseline_file: Optional[Path]) -> "ScanResult":
+    """Validate everything (profile, rules, selectors, baseline) before reading any source, then
+    scan and apply the project's policy and baseline."""
+    from pwlint import baseline, policy
+    from pwlint.ruleset import load_profiles
+    from pwlint.scan import load, scan
+
+    resolved.check_profile(sorted(load_profiles()))
+    loaded = load(resolved.settings)
+    resolved.check_selectors(loaded.known)
+    accepted = baseline.load(baseline_file, str(baseline_file)) if baseline_file is not None else None
+    result = scan(resolved.settings, loaded)
+    policy.apply(result, resolved, loaded)
+    if accepted is not None and baseline_file is not None:
+        baseline.apply(result, accepted, str(baseline_file))
+    return result
+
+
+def _write_baseline(result: "ScanResult", path: Path, *, quiet: bool) -> None:
+    """Record the active findings, then accept them in this run's report too."""
+    from pwlint import baseline
+
+    write_atomic(path, baseline.render(result))
+    accepted = [baseline.entry_for(finding) for finding in result.active_findings]
+    baseline.apply(result, accepted, str(path))
+    if not quiet:
+        print(f"pwlint: wrote {len(accepted)} finding{'s' if len(accepted) != 1 else ''} to the baseline {path}",
+              file=sys.stderr)
 
 
 def _is_terminal() -> bool:

@@ -138,11 +138,9 @@ def find_root(paths: Sequence[str | os.PathLike[str]]) -> Path:
     otherwise the common ancestor itself.
     """
     cwd = Path.cwd()
-    targets = [_absolute(p) for p in paths] or [cwd]
-    dirs = [t if t.is_dir() else t.parent for t in targets]
-    try:
-        common = Path(os.path.commonpath(dirs))
-    except ValueError:  # paths on different Windows drives share no ancestor
+    dirs = _directories(paths)
+    common = common_directory(paths)
+    if common is None:
         return cwd
     for candidate in (common, *common.parents):
         if (candidate / ".git").exists() or (candidate / "pyproject.toml").is_file():
@@ -150,6 +148,20 @@ def find_root(paths: Sequence[str | os.PathLike[str]]) -> Path:
     if all(d == cwd or cwd in d.parents for d in dirs):
         return cwd
     return common
+
+
+def _directories(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    targets = [_absolute(p) for p in paths] or [Path.cwd()]
+    return [t if t.is_dir() else t.parent for t in targets]
+
+
+def common_directory(paths: Sequence[str | os.PathLike[str]]) -> Path | None:
+    """The deepest directory holding every path (a file counts as its parent), where searches
+    for the scan root and the configuration file start; None for paths on different drives."""
+    try:
+        return Path(os.path.commonpath(_directories(paths)))
+    except ValueError:
+        return None
 
 
 def discover(
@@ -161,9 +173,15 @@ def discover(
     test_patterns: Sequence[str] = DEFAULT_TEST_PATTERNS,
     respect_gitignore: bool = True,
     force_exclude: bool = False,
+    default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
 ) -> FileSet:
-    """Find the files to scan under ``paths``; the module docstring gives the rules."""
-    filters = _Filters.build(Path(os.path.abspath(root)), exclude, test_patterns, respect_gitignore)
+    """Find the files to scan under ``paths``; the module docstring gives the rules.
+
+    ``default_excludes`` replaces ``DEFAULT_EXCLUDES`` (a configured ``exclude``); VCS metadata
+    and tool caches are pruned whatever it holds.
+    """
+    filters = _Filters.build(Path(os.path.abspath(root)), exclude, test_patterns, respect_gitignore,
+                             default_excludes)
     walk = _Walk(filters, force_exclude)
     for path in paths:
         walk.add_argument(_absolute(path))
@@ -237,10 +255,11 @@ class _Filters:
         exclude: Sequence[str],
         test_patterns: Sequence[str],
         respect_gitignore: bool,
+        default_excludes: Sequence[str] = DEFAULT_EXCLUDES,
     ) -> _Filters:
         return cls(
             root=root,
-            default_excludes=_compile_globs(DEFAULT_EXCLUDES),
+            default_excludes=_compile_globs([*default_excludes, *sorted(_UNCOUNTED_DIRS)]),
             user_excludes=_gitignore_spec(exclude) if exclude else None,
             test_dirs=_compile_globs([p.rstrip("/") for p in test_patterns if p.endswith("/")]),
             test_files=_compile_globs([p for p in test_patterns if not p.endswith("/")]),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
-from pwlint.discovery import DEFAULT_TEST_PATTERNS, discover, find_root, relative_posix
+from pwlint.discovery import DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, discover, find_root, relative_posix
 from pwlint.findings import FileProblem, Finding, ScanResult
 from pwlint.prefilter import Prefilter
 from pwlint.ruleset import Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
@@ -41,6 +41,8 @@ class Settings:
     select: Sequence[str] = ()  # rule ids or id prefixes; empty means all
     ignore: Sequence[str] = ()
     prefilter: bool = True
+    root: Optional[Path] = None  # finding paths are relative to it; None: discovery.find_root
+    default_excludes: Sequence[str] = DEFAULT_EXCLUDES  # a configured `exclude` replaces them
 
 
 @dataclass
@@ -51,16 +53,19 @@ class LoadedRules:
     thresholds: dict[str, object]
     profile: str
     profiles: list[str] = field(default_factory=list)
+    known: tuple[str, ...] = ()  # every loaded rule's id, selected or not: what selectors may name
 
 
 def load(settings: Settings) -> LoadedRules:
     """Load, validate and select rules and the threshold profile. Raises RuleError."""
     directories = ([builtin_rules_dir()] if settings.builtin_rules else []) + [Path(d) for d in settings.rule_dirs]
-    rules = [rule for rule in load_rules(directories) if _selected(rule.id, settings)]
+    every = load_rules(directories)
+    rules = [rule for rule in every if _selected(rule.id, settings)]
     profiles = load_profiles()
     if settings.profile not in profiles:
         raise RuleError("--profile", 0, "", f"unknown profile {settings.profile!r} (known: {', '.join(profiles)})")
-    return LoadedRules(rules, profiles[settings.profile], settings.profile, sorted(profiles))
+    return LoadedRules(rules, profiles[settings.profile], settings.profile, sorted(profiles),
+                       tuple(sorted(rule.id for rule in every)))
 
 
 def _selected(rule_id: str, settings: Settings) -> bool:
@@ -116,13 +121,19 @@ def analyse(path: str, data: bytes, engine: "Engine", prefilter: Prefilter) -> U
     return model if isinstance(model, FileProblem) else analyse_project([model], engine)
 
 
-def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
-    root = find_root(settings.paths)
-    files = discover(
-        settings.paths, root=root, exclude=settings.exclude, include_tests=settings.include_tests,
-        test_patterns=settings.test_patterns, respect_gitignore=settings.respect_gitignore,
-        force_exclude=settings.force_exclude,
+def discover_files(settings: Settings) -> FileSet:
+    """The files a scan with `settings` reads; `FileSet.root` is what finding paths are relative to."""
+    return discover(
+        settings.paths, root=settings.root or find_root(settings.paths), exclude=settings.exclude,
+        include_tests=settings.include_tests, test_patterns=settings.test_patterns,
+        respect_gitignore=settings.respect_gitignore, force_exclude=settings.force_exclude,
+        default_excludes=settings.default_excludes,
     )
+
+
+def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
+    files = discover_files(settings)
+    root = files.root
     result = ScanResult(str(root), [], [rule.meta for rule in loaded.rules], list(files.problems),
                         skipped_tests=len(files.skipped_tests), excluded=files.excluded, profile=loaded.profile)
     contents: dict[str, bytes] = {}

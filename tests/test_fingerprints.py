@@ -11,9 +11,13 @@ As in `testHash`, every line of the input must be hashed, in order, and no more.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
+
 import pytest
 
+from conftest import run_pwlint, write_tree
 from pwlint.fingerprints import hashes_for, line_hashes
 
 # The three line-ending spellings of one text hash identically (CR, LF and CRLF are one LF).
@@ -90,3 +94,14 @@ def test_hashes_for_stops_after_the_last_wanted_line() -> None:
     big = b"".join(b"value_%d = %d\n" % (n, n) for n in range(5000))
     assert list(hashes_for(big, {3})) == [3]
     assert hashes_for(big, {3})[3] == dict(line_hashes(big.decode()))[3]
+
+
+def test_sarif_results_carry_the_hash_of_their_start_line(tmp_path: Path) -> None:
+    code = "import hashlib\n\n\ndef store(user, password):\n    user.digest = hashlib.md5(password.encode()).hexdigest()\n"
+    write_tree(tmp_path, {"app.py": code})
+
+    proc = run_pwlint("check", "app.py", "--select", "PW101", "--format", "sarif", cwd=tmp_path)
+
+    [result] = json.loads(proc.stdout)["runs"][0]["results"]
+    line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
+    assert result["partialFingerprints"] == {"primaryLocationLineHash": dict(line_hashes(code))[line]}
