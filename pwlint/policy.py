@@ -8,8 +8,9 @@ configuration and change without the code changing.
 
 from __future__ import annotations
 
-import fnmatch
+import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
@@ -41,15 +42,37 @@ def ignored_in_file(path: str, rule_id: str, per_file_ignores: Sequence[tuple[st
 
 
 def path_matches(path: str, pattern: str) -> bool:
-    """Ruff's per-file-ignores globs: `*` also crosses "/" (fnmatch), a glob without "/" matches
-    the file name at any depth, a leading `**/` may match no directory, and a trailing "/" means
-    everything beneath. `path` is relative to the project root."""
-    candidates = [pattern + "*" if pattern.endswith("/") else pattern]
-    if candidates[0].startswith("**/"):
-        candidates.append(candidates[0][3:])
-    name = path.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatchcase(path, glob) or ("/" not in glob and fnmatch.fnmatchcase(name, glob))
-               for glob in candidates)
+    """Ruff's per-file-ignores globs: `*` also crosses "/", `**/` may stand for no directory, a
+    glob without "/" matches the file name at any depth, and a trailing "/" means everything
+    beneath. `path` is relative to the project root."""
+    glob = pattern + "**" if pattern.endswith("/") else pattern
+    regex = _glob_regex(glob)
+    return bool(regex.match(path) or ("/" not in glob and regex.match(path.rsplit("/", 1)[-1])))
+
+
+@lru_cache(maxsize=None)
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    index = 0
+    while index < len(glob):
+        char = glob[index]
+        if glob.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+            continue
+        closing = glob.find("]", index + 2) if char == "[" else -1
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        elif closing != -1:
+            body = glob[index + 1 : closing]
+            parts.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+            index = closing
+        else:
+            parts.append(re.escape(char))
+        index += 1
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
 
 
 def _override_severities(result: ScanResult, severities: Sequence[tuple[str, str]]) -> None:
