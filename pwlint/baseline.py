@@ -8,8 +8,10 @@ A finding is recognised by its rule, its file and its *normalised code*, never i
 so it keeps matching when lines are added above it, when the code is reformatted (whitespace, line
 breaks, quote style, trailing commas, comments) or when unrelated lines change. The code is stored
 as a hash: a committed baseline must not repeat the hard-coded passwords it lists. When a file holds
-several identical findings, each baseline entry accepts one of them, the one nearest its recorded
-line, so a copy pasted elsewhere in the file is still reported.
+several findings with the same code, each baseline entry accepts one of them: first one whose
+whole lines (the statement around the code) also match, then the one nearest the entry's line
+once the file's estimated shift is applied. So a pasted copy is still reported, and when two
+copies are indistinguishable the count of new findings is still right.
 """
 
 from __future__ import annotations
@@ -38,17 +40,27 @@ class Entry:
 
     rule_id: str
     path: str
-    code: str  # hash of the normalised code
+    code: str  # hash of the normalised code of the finding's region
+    context: str  # hash of the normalised whole lines around it, to tell identical code apart
     line: int
     message: str
 
 
 def entry_for(finding: Finding) -> Entry:
-    return Entry(finding.rule_id, finding.path, code_hash(finding), finding.region.start_line, finding.message)
+    return Entry(finding.rule_id, finding.path, code_hash(finding), context_hash(finding),
+                 finding.region.start_line, finding.message)
 
 
 def code_hash(finding: Finding) -> str:
-    code = region_text(finding.region, source_lines(finding.snippet)) if finding.snippet else ""
+    lines = source_lines(finding.snippet)
+    return _digest(region_text(finding.region, lines) if lines else "")
+
+
+def context_hash(finding: Finding) -> str:
+    return _digest("\n".join(source_lines(finding.snippet)))
+
+
+def _digest(code: str) -> str:
     return hashlib.sha256(normalise(code).encode("utf-8")).hexdigest()[:20]
 
 
@@ -88,8 +100,8 @@ def render(result: ScanResult) -> str:
         "about": "Findings accepted when this file was written; `pwlint check --baseline FILE` reports only "
                  "findings not listed here. Entries match by rule, file and a hash of the normalised code, "
                  "not by line. Rewrite it with `pwlint check --baseline-write FILE`.",
-        "findings": [{"rule_id": e.rule_id, "path": e.path, "line": e.line, "code": e.code, "message": e.message}
-                     for e in entries],
+        "findings": [{"rule_id": e.rule_id, "path": e.path, "line": e.line, "code": e.code, "context": e.context,
+                      "message": e.message} for e in entries],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -114,11 +126,11 @@ def load(path: Path, display: str) -> list[Entry]:
 
 
 def _entry(item: Any, index: int, display: str) -> Entry:
-    fields = {"rule_id": str, "path": str, "code": str, "line": int, "message": str}
+    fields = {"rule_id": str, "path": str, "code": str, "context": str, "line": int, "message": str}
     if not isinstance(item, dict) or any(not isinstance(item.get(k), t) for k, t in fields.items()):
         raise ConfigError(display, 0, f"findings[{index}]",
-                          "expected an object with rule_id, path, code, message (strings) and line (a number)")
-    return Entry(item["rule_id"], item["path"], item["code"], item["line"], item["message"])
+                          "expected an object with rule_id, path, code, context, message (strings) and line (a number)")
+    return Entry(item["rule_id"], item["path"], item["code"], item["context"], item["line"], item["message"])
 
 
 # -- matching -----------------------------------------------------------------------------------
@@ -155,13 +167,15 @@ def _shifts(candidates: dict[tuple[str, str, str], list[int]], groups: dict[tupl
 
 
 def _pair(indexes: list[int], entries: list[Entry], findings: list[Finding], shift: int) -> Iterator[int]:
-    """Pair identical findings with entries, closest to where the file's shift puts them first,
-    each used once; the findings left over are the new copies."""
-    pairs = sorted((abs(findings[i].region.start_line - e.line - shift), findings[i].region.start_line, i, n)
+    """Pair findings of the same code with entries, those whose statement matches too first, then
+    the closest to where the file's shift puts them, each used once; the findings left over are new."""
+    contexts = {i: context_hash(findings[i]) for i in indexes} if len(indexes) > 1 or len(entries) > 1 else {}
+    pairs = sorted((contexts.get(i) != e.context if contexts else False,
+                    abs(findings[i].region.start_line - e.line - shift), findings[i].region.start_line, i, n)
                    for i in indexes for n, e in enumerate(entries))
     used_findings: set[int] = set()
     used_entries: set[int] = set()
-    for _, _, index, number in pairs:
+    for _, _, _, index, number in pairs:
         if index not in used_findings and number not in used_entries:
             used_findings.add(index)
             used_entries.add(number)
