@@ -43,6 +43,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as error:
         print(f"pwlint: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return EXIT_ERROR
+    except ModuleNotFoundError as error:  # run from a checkout without its dependencies (lazy imports)
+        print(f"pwlint: error: this needs the {error.name} package, which is not installed "
+              f"(pip install {error.name}, or install pwlint with pip)", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("pwlint: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
