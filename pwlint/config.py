@@ -100,7 +100,7 @@ class Resolved:
     def check_profile(self, known: Sequence[str]) -> None:
         """Reject an unknown profile from the file with its line (the loader only knows --profile)."""
         origin = self.entries.get("profile", (None, DEFAULT))[1]
-        if self.settings.profile not in known and origin.line:
+        if self.settings.profile not in known and origin.key:
             raise origin.error(f"unknown profile {self.settings.profile!r} (known: {', '.join(known)})")
 
     def check_selectors(self, known: Sequence[str]) -> None:

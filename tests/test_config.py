@@ -295,3 +295,19 @@ def test_bad_configuration_on_the_command_line_exits_2(tmp_path: Path, args: lis
         assert_config_error(proc, where, *words)
     else:
         assert "not allowed with argument" in proc.stderr
+
+
+def test_workflow_modules_do_not_import_libcst_or_yaml() -> None:
+    """pre-commit runs pwlint on every commit: configuration, policy, baselines, fingerprints and
+    the GitHub format must not pay for the parser (or the rule loader's YAML) when imported."""
+    import os
+    import sys
+
+    from conftest import REPO
+
+    code = ("import pwlint.config, pwlint.policy, pwlint.baseline, pwlint.fingerprints, pwlint.reporters.github, "
+            "pwlint.suppressions, sys; print(' '.join(sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    modules = set(proc.stdout.split())
+    assert not {m for m in modules if m.split(".")[0] in ("libcst", "yaml", "pathspec", "tomllib", "tomli")}
