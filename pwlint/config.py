@@ -133,7 +133,7 @@ class _Place:
         return _line_of(self.text, self.table, self.keys)
 
     def error(self, message: str) -> ConfigError:
-        return ConfigError(self.path, self.line, ".".join(_quote_key(k) for k in self.keys), message)
+        return ConfigError(self.path, self.line, _dotted(self.keys), message)
 
 
 def _boolean(value: Any, place: _Place) -> bool:
@@ -223,6 +223,7 @@ class FileConfig:
     lines: Mapping[str, int]
 
     def origin(self, key: str) -> Origin:
+        """Where `key` (or a table entry, spelled `severity.PW601`) is written in the file."""
         line = self.lines.get(key, 0)
         label = f"{_display(self.path)}:{line}" if line else _display(self.path)
         return Origin(label, _display(self.path), line, key)
@@ -266,7 +267,7 @@ def read_config(path: Path, *, required: bool = True) -> Optional[FileConfig]:
     place = _Place(display, text, table_path, ())
     if not isinstance(table, dict):
         raise ConfigError(display, _line_of(text, (), table_path), "tool.pwlint", "expected a table")
-    return FileConfig(path.resolve(), _validate(table, place, is_pyproject), _key_lines(table, place))
+    return FileConfig(path.resolve(), *_validate(table, place, is_pyproject))
 
 
 def _parse_toml(text: str, display: str) -> dict[str, Any]:
@@ -285,14 +286,22 @@ def _parse_toml(text: str, display: str) -> dict[str, Any]:
         raise ConfigError(display, line, "", f"invalid TOML: {reason}") from None
 
 
-def _validate(table: Mapping[str, Any], place: _Place, is_pyproject: bool) -> dict[str, Any]:
-    values = {}
+def _validate(table: Mapping[str, Any], place: _Place, is_pyproject: bool) -> tuple[dict[str, Any], dict[str, int]]:
+    """The checked values, and the line of each key and of each entry of a table-valued key (as
+    `severity.PW601`), so an error found later, after the rules are loaded, can still name its line."""
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for key, value in table.items():
         check = _KEYS.get(key)
+        inner = place.child(key)
         if check is None:
-            raise place.child(key).error(_unknown_key(key, is_pyproject))
-        values[key] = check(value, place.child(key))
-    return values
+            raise inner.error(_unknown_key(key, is_pyproject))
+        values[key] = check(value, inner)
+        lines[key] = inner.line
+        if isinstance(value, dict):  # the checked keys are in the same order as the written ones
+            for written, checked in zip(value, values[key]):
+                lines[_dotted((key, checked))] = inner.child(written).line
+    return values, lines
 
 
 def _unknown_key(key: str, is_pyproject: bool) -> str:
@@ -302,10 +311,6 @@ def _unknown_key(key: str, is_pyproject: bool) -> str:
     if key == "tool" and not is_pyproject:
         return "unknown key; pwlint.toml holds the keys at its top level, without [tool.pwlint]"
     return f"unknown key (known: {', '.join(_KEYS)})"
-
-
-def _key_lines(table: Mapping[str, Any], place: _Place) -> dict[str, int]:
-    return {key: place.child(key).line for key in table}
 
 
 def _display(path: Path) -> str:
@@ -369,6 +374,11 @@ def _quote_key(key: str) -> str:
     return key if re.match(r"^[A-Za-z0-9_-]+$", key) else json.dumps(key)
 
 
+def _dotted(keys: Sequence[str]) -> str:
+    """A key path as TOML writes it: `per-file-ignores."legacy/*"`."""
+    return ".".join(_quote_key(key) for key in keys)
+
+
 # -- merging with the command line -------------------------------------------------------------
 
 def resolve(cli: CommandLine) -> Resolved:
@@ -426,9 +436,9 @@ class _Merge:
             self.entries["select"] = ([], Origin("default: every rule"))
         per_file = self.table("per-file-ignores")
         severities = self.table("severity")
-        for key, table_selectors in (("per-file-ignores", [s for v in per_file.values() for s in v]),
-                                     ("severity", list(severities))):
-            self.selectors += [(s, self._origin(key)) for s in table_selectors]
+        self.selectors += [(selector, self._origin(_dotted(("per-file-ignores", glob))))
+                           for glob, selectors in per_file.items() for selector in selectors]
+        self.selectors += [(selector, self._origin(_dotted(("severity", selector)))) for selector in severities]
         settings = Settings(
             paths=list(cli.paths) or ["."],
             default_excludes=self._default_excludes(),

@@ -254,10 +254,13 @@ def test_show_settings_names_each_values_origin(tmp_path: Path) -> None:
         ('[tool.pwlint.severity]\nPW101 = "critical"\n', "pyproject.toml:6: severity.PW101:", ['"critical"']),
         ('[tool.pwlint.per-file-ignores]\n"legacy/*" = "PW1"\n', 'pyproject.toml:6: per-file-ignores."legacy/*":',
          ["expected a list"]),
+        ('[tool.pwlint.per-file-ignores]\n"*.py" = ["PW1"]\n"legacy/*" = ["PW9"]\n',
+         'pyproject.toml:7: per-file-ignores."legacy/*":', ["'PW9' matches no rule"]),
         ('[tool.pwlint]\nselect = ["PW1"\nignore = []\n', "pyproject.toml:7:", ["invalid TOML"]),
     ],
     ids=["unknown-key", "string-not-list", "bad-selector", "selector-matches-nothing", "bad-fail-on", "not-boolean",
-         "unknown-profile", "missing-rule-folder", "bad-severity", "bad-per-file-ignores", "invalid-toml"],
+         "unknown-profile", "missing-rule-folder", "bad-severity", "bad-per-file-ignores",
+         "per-file-selector-matches-nothing", "invalid-toml"],
 )
 def test_broken_configuration_exits_2_naming_file_line_and_key(tmp_path: Path, config: str, where: str,
                                                                words: list[str]) -> None:
