@@ -259,7 +259,8 @@ def read_config(path: Path, *, required: bool = True) -> Optional[FileConfig]:
         raise ConfigError(display, raw.count(b"\n", 0, error.start) + 1, "", "not UTF-8, as TOML must be") from None
     document = _parse_toml(text, display)
     table_path = ("tool", "pwlint") if is_pyproject else ()
-    table = document.get("tool", {}).get("pwlint") if is_pyproject else document
+    tool = document.get("tool")
+    table = (tool.get("pwlint") if isinstance(tool, dict) else None) if is_pyproject else document
     if table is None:
         if required:
             raise ConfigError(display, 0, "", "no [tool.pwlint] table")
@@ -267,7 +268,8 @@ def read_config(path: Path, *, required: bool = True) -> Optional[FileConfig]:
     place = _Place(display, text, table_path, ())
     if not isinstance(table, dict):
         raise ConfigError(display, _line_of(text, (), table_path), "tool.pwlint", "expected a table")
-    return FileConfig(path.resolve(), *_validate(table, place, is_pyproject))
+    # absolute but not resolved, like discovery's paths, so a symlinked checkout still holds them
+    return FileConfig(Path(os.path.abspath(path)), *_validate(table, place, is_pyproject))
 
 
 def _parse_toml(text: str, display: str) -> dict[str, Any]:
@@ -280,10 +282,9 @@ def _parse_toml(text: str, display: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message = str(error)
-        at = re.search(r"\s*\(at line (\d+), column \d+\)$", message) or re.search(r"\s*\(at end of document\)$", message)
-        line = int(at.group(1)) if at and at.groups() else (text.count("\n") + 1 if at else 0)
-        reason = message[: at.start()] if at else message
-        raise ConfigError(display, line, "", f"invalid TOML: {reason}") from None
+        at = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", message)
+        line = (int(at.group(1)) if at.group(1) else text.count("\n") + 1) if at else 0
+        raise ConfigError(display, line, "", f"invalid TOML: {message[: at.start()] if at else message}") from None
 
 
 def _validate(table: Mapping[str, Any], place: _Place, is_pyproject: bool) -> tuple[dict[str, Any], dict[str, int]]:
