@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import tokenize
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -81,12 +82,14 @@ def normalise(code: str) -> str:
 
 
 def _literal(token: tokenize.TokenInfo) -> str:
-    if token.type in (tokenize.STRING, tokenize.NUMBER):
+    if token.type not in (tokenize.STRING, tokenize.NUMBER):
+        return token.string
+    with warnings.catch_warnings():  # "\d" in a string warns on 3.12+; the user's code is not ours to lint
+        warnings.simplefilter("ignore")
         try:
             return repr(ast.literal_eval(token.string))
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError):  # f-strings and other non-literals stay as written
             return token.string
-    return token.string
 
 
 # -- the file -----------------------------------------------------------------------------------
@@ -106,8 +109,9 @@ def render(result: ScanResult) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def load(path: Path, display: str) -> list[Entry]:
+def load(path: Path) -> list[Entry]:
     """Read a baseline; anything unreadable or malformed is a ConfigError naming the file (and line)."""
+    display = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:

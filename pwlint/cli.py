@@ -200,10 +200,10 @@ def _scan(resolved: "Resolved", baseline_file: Optional[Path]) -> "ScanResult":
     resolved.check_profile(sorted(load_profiles()))
     loaded = load(resolved.settings)
     resolved.check_selectors(loaded.known)
-    accepted = baseline.load(baseline_file, str(baseline_file)) if baseline_file is not None else None
+    accepted = baseline.load(baseline_file) if baseline_file is not None else None
     result = scan(resolved.settings, loaded)
     policy.apply(result, resolved, loaded)
-    if accepted is not None and baseline_file is not None:
+    if accepted is not None:
         baseline.apply(result, accepted, str(baseline_file))
     return result
 
