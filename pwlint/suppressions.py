@@ -167,6 +167,8 @@ def _verdict(directive: Directive, used: set[str], scope: Scope) -> str:
     if directive.ids is None:
         blanket = not used and scope.active == scope.known
         return f"Unused blanket `{name}` directive: it suppresses no finding" if blanket else ""
+    if not directive.ids:
+        return f"Unused `{name}` directive: its brackets name no rule"
     unused_ids = sorted(i for i in directive.ids if i in scope.active and i not in used)
     unknown = sorted(i for i in directive.ids if directive.kind == "pwlint" and i not in scope.known)
     parts = [f"{label}: {', '.join(ids)}" for label, ids in (("unused", unused_ids), ("unknown", unknown)) if ids]

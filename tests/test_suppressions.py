@@ -95,6 +95,7 @@ def test_unused_and_unknown_ids_are_reported_at_the_comment(tmp_path: Path) -> N
         MD5 + "  # pwlint: ignore[PW101, PW601, PW1O1] typo",
         bcrypt + "  # noqa: PW101, E501",
         bcrypt + "  # pwlint: ignore",
+        bcrypt + "  # pwlint: ignore[] forgot the id",
     )
 
     assert unused(tmp_path, code) == [
@@ -102,6 +103,7 @@ def test_unused_and_unknown_ids_are_reported_at_the_comment(tmp_path: Path) -> N
         (7, 63, "Unused `pwlint: ignore` directive (unused: PW601; unknown: PW1O1)"),
         (8, 71, "Unused `noqa` directive (unused: PW101)"),
         (9, 71, "Unused blanket `pwlint: ignore` directive: it suppresses no finding"),
+        (10, 71, "Unused `pwlint: ignore` directive: its brackets name no rule"),
     ]
 
 
