@@ -1,4 +1,4 @@
-"""Command line: `pwlint check | rules | explain | test-rules`.
+"""Command line: `pwlint check | rules | explain | test-rules | report | standards`.
 
 Exit codes (documented in the README): 0 no findings, 1 findings, 2 usage, configuration or rule
 errors. Output files are written atomically, so a failed run never leaves half a report.
@@ -54,12 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
-    check.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                       help="gitignore-style pattern of paths to skip (repeatable)")
-    check.add_argument("--force-exclude", action="store_true",
-                       help="apply excludes and test patterns to files named on the command line too")
-    check.add_argument("--include-tests", action="store_true", help="scan test code too (skipped by default)")
-    check.add_argument("--no-gitignore", action="store_true", help="do not honour .gitignore files")
+    _scope_options(check)
     _rule_options(check)
     check.add_argument("--select", action="append", default=[], metavar="ID", help="only these rule ids or prefixes")
     check.add_argument("--ignore", action="append", default=[], metavar="ID", help="skip these rule ids or prefixes")
@@ -82,7 +77,20 @@ def _parser() -> argparse.ArgumentParser:
     test_rules.add_argument("dirs", nargs="*", type=Path, help="rule folders (default: the built-in rules)")
     test_rules.add_argument("--profile", default=None)
     test_rules.set_defaults(run=_test_rules)
+
+    from pwlint.compliance.command import add_parsers  # argument definitions only; nothing heavy
+
+    add_parsers(commands, _scope_options, _rule_options)
     return parser
+
+
+def _scope_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="gitignore-style pattern of paths to skip (repeatable)")
+    parser.add_argument("--force-exclude", action="store_true",
+                        help="apply excludes and test patterns to files named on the command line too")
+    parser.add_argument("--include-tests", action="store_true", help="scan test code too (skipped by default)")
+    parser.add_argument("--no-gitignore", action="store_true", help="do not honour .gitignore files")
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
