@@ -222,6 +222,6 @@ def _test_rules(args: argparse.Namespace) -> int:
     failures = check_rules(rules, profiles[profile], profile)
     for failure in failures:
         print(f"FAIL {failure}")
-    examples = sum(len(r.meta.bad_examples) + len(r.meta.good_examples) for r in rules)
+    examples = sum(len(r.meta.bad_examples) + len(r.meta.good_examples) + len(r.meta.observed_examples) for r in rules)
     print(f"{len(rules)} rules, {examples} examples, {len(failures)} failures")
     return EXIT_FINDINGS if failures else EXIT_CLEAN

@@ -214,6 +214,29 @@ def _is_sliced(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
 
 
+_CASE_METHODS = frozenset({"lower", "upper", "casefold", "swapcase", "title"})
+
+
+def _is_altered(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A value sliced or case-folded on its way here, through method chains and local names:
+    `password[:72].encode()`, `pw = password.lower(); hashpw(pw, ...)`."""
+    node: Any = expr
+    for _ in range(10):
+        if not isinstance(node, cst.BaseExpression) or isinstance(node, Const):
+            return False
+        if _is_sliced(node, ctx):
+            return True
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value in _CASE_METHODS:
+                return True
+            node = node.func.value
+        elif isinstance(node, cst.Name) and ctx.resolve(node) is not node:
+            node = ctx.resolve(node)
+        else:
+            return False
+    return False
+
+
 def _flow(expr: Optional[cst.BaseExpression], ctx: Context, encoded: bool) -> bool:
     """A password (in clear, or reversibly encoded) reaches `expr`; its name and path are captured."""
     found = ctx.oracle.carries(expr, ctx.scope) if not isinstance(expr, Const) else None
@@ -241,6 +264,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),
     "missing": lambda e, c: e is None,
     "sliced": _is_sliced,
+    "altered": _is_altered,
 }
 
 
@@ -257,9 +281,10 @@ def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0)
     """Whether a call to one of `globs` happens anywhere inside the expression."""
     if depth > 50:
         return False
-    if isinstance(expr, cst.Call):
-        name = c.model.qualified_name(expr.func, c.scope) or dotted(expr.func) or ""
-        if _glob_match(globs, name):
+    if isinstance(expr, (cst.Call, cst.Subscript)):  # a subscript `os.environ[k]` uses `os.environ.__getitem__`
+        target = expr.func if isinstance(expr, cst.Call) else expr.value
+        name = c.model.qualified_name(target, c.scope) or dotted(target) or ""
+        if _glob_match(globs, name + ("" if isinstance(expr, cst.Call) else ".__getitem__")):
             return True
     return any(_uses(child, globs, c, depth + 1) for child in expr.children)
 

@@ -2,7 +2,8 @@
 
 The verdict of a control follows from the rules that cite it (their `standards:` mappings):
 
-- **fail**: an unsuppressed finding of such a rule;
+- **fail**: an unsuppressed finding of such a rule at severity error or warning (a note, such as a
+  legacy hasher kept only to verify old hashes, is listed but does not fail the control);
 - **outside static analysis**: the catalogue says a linter cannot judge the control;
 - **pass**: no finding, and an observation (evidence of a compliant site) that cites the control;
 - **not evidenced**: neither; the report lists what pwlint looked for.
@@ -76,7 +77,8 @@ def evidence(record: Finding | Observation, rule_name: str) -> Evidence:
 
 def _assess(control: Control, standard: str, findings: list[Evidence], observations: list[Evidence],
             rules: Sequence[Rule]) -> Assessment:
-    active = tuple(sorted(e for e in findings if not e.suppression_reason))
+    active = tuple(sorted(e for e in findings if not e.suppression_reason and e.severity != "note"))
+    notes = tuple(sorted(e for e in findings if not e.suppression_reason and e.severity == "note"))
     suppressed = tuple(sorted(e for e in findings if e.suppression_reason))
     observed = tuple(sorted(observations))
     if active:
@@ -87,7 +89,7 @@ def _assess(control: Control, standard: str, findings: list[Evidence], observati
         verdict = "pass"
     else:
         verdict = "not-evidenced"
-    return Assessment(control, verdict, active, observed, suppressed, _looked_for(control, standard, rules))
+    return Assessment(control, verdict, active, observed, suppressed, notes, _looked_for(control, standard, rules))
 
 
 def _looked_for(control: Control, standard: str, rules: Sequence[Rule]) -> tuple[LookedFor, ...]:

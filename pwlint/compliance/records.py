@@ -89,6 +89,7 @@ class Assessment:
     findings: tuple[Evidence, ...] = ()
     observations: tuple[Evidence, ...] = ()
     suppressed: tuple[Evidence, ...] = ()  # accepted by a suppression; listed, never counted as a failure
+    notes: tuple[Evidence, ...] = ()  # note-severity findings (e.g. a legacy hasher kept to verify): shown, not failing
     looked_for: tuple[LookedFor, ...] = ()
 
 

@@ -116,6 +116,7 @@ def _control(assessment: Assessment) -> str:
     parts.append(_evidence("Findings that violate it", assessment.findings))
     parts.append(_evidence("Evidence that it is met", assessment.observations))
     parts.append(_evidence("Findings accepted by a suppression", assessment.suppressed))
+    parts.append(_evidence("Notes (they do not fail the control)", assessment.notes))
     if assessment.looked_for:
         items = "".join(
             f"<li><b>{escape(r.rule_id)}</b> {escape(r.rule_name)} "

@@ -55,6 +55,7 @@ def _control(assessment: Assessment) -> dict[str, Any]:
         "findings": [evidence(e) for e in assessment.findings],
         "observations": [evidence(e) for e in assessment.observations],
         "suppressed": [evidence(e) for e in assessment.suppressed],
+        "notes": [evidence(e) for e in assessment.notes],
         "looked_for": [{"rule_id": r.rule_id, "rule_name": r.rule_name, "summary": r.summary,
                         "records_evidence": r.records_evidence} for r in assessment.looked_for],
     }

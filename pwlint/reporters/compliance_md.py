@@ -79,6 +79,7 @@ def _details(assessment: Assessment) -> list[str]:
     lines += _evidence("Findings that violate it", assessment.findings)
     lines += _evidence("Evidence that it is met", assessment.observations)
     lines += _evidence("Findings accepted by a suppression", assessment.suppressed)
+    lines += _evidence("Notes (they do not fail the control)", assessment.notes)
     if assessment.looked_for:
         lines += ["", "What pwlint looked for:", ""]
         for rule in assessment.looked_for:
