@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import run_pwlint, write_tree
+from conftest import REPO, run_pwlint, write_tree
 from pwlint.compliance.catalogue import load_catalogues, read_catalogue
 from pwlint.ruleset import STANDARDS, RuleError, builtin_rules_dir, load_rules
 from pwlint.scan import Settings, load, scan
@@ -338,4 +339,11 @@ def test_standards_lists_every_catalogue_with_its_version(tmp_path: Path) -> Non
     assert [line.split()[0] for line in lines] == sorted(CATALOGUES)
     assert any(line.startswith("asvs-5.0.0") and "5.0.0; levels 1, 2, 3;" in line for line in lines)
     rows = json.loads(run_pwlint("standards", "--format", "json", cwd=tmp_path).stdout)
-    assert {row["id"]: row["version"] for row in rows}["mlps-2.0-l3"] == "GB/T 22239-2019, level 3"
+    assert {row["id"]: row["version"] for row in rows}["mlps-2.0-l3"] == "2019, level 3 (第三级)"
+
+
+def test_compliance_formats_do_not_import_libcst(tmp_path: Path) -> None:
+    code = ("import sys\nimport pwlint.reporters.compliance_html, pwlint.reporters.compliance_md, "
+            "pwlint.reporters.compliance_json\nprint('libcst' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "False"

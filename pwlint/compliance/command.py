@@ -82,7 +82,7 @@ def run_standards(args: argparse.Namespace) -> int:
         rows = [{"id": c.id, "title": c.title, "version": c.version, "published": c.published or None,
                  "levels": list(c.levels), "controls": len(c.controls), "source": c.source, "url": c.url}
                 for c in catalogues]
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return 0
     for catalogue in catalogues:
         levels = f"levels {', '.join(map(str, catalogue.levels))}; " if catalogue.levels else ""

@@ -35,7 +35,7 @@ def render(report: ComplianceReport) -> str:
         "controls": [_control(a) for a in report.assessments],
         "scope": _scope(report.scope),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _control(assessment: Assessment) -> dict[str, Any]:
