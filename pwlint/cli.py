@@ -1,4 +1,4 @@
-"""Command line: `pwlint check | rules | explain | test-rules`.
+"""Command line: `pwlint check | rules | explain | test-rules | report | standards`.
 
 Exit codes (documented in the README): 0 no findings at or above `--fail-on`, 1 such findings,
 2 usage, configuration, baseline or rule errors, 130 interrupted. Every error is found before
@@ -64,19 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", default=["."], help="files or directories (default: .)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
-    _config_options(check)
     check.add_argument("--show-settings", action="store_true",
                        help="print the resolved settings and where each came from, then exit")
-    check.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                       help="gitignore-style pattern of paths to skip, added to the configured ones (repeatable)")
-    check.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
-                       help="apply excludes and test patterns to files named on the command line too")
-    check.add_argument("--include-tests", action=argparse.BooleanOptionalAction, default=None,
-                       help="scan test code too (skipped by default)")
-    check.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
-                       help="honour .gitignore files (default: yes)")
-    check.add_argument("--no-gitignore", action="store_false", dest="respect_gitignore", default=None,
-                       help="the same as --no-respect-gitignore")
+    _scope_options(check)
     _rule_options(check)
     check.add_argument("--select", action="append", default=[], metavar="ID",
                        help="only these rule ids or prefixes; replaces the configured select and ignore")
@@ -117,7 +107,26 @@ def _parser() -> argparse.ArgumentParser:
     test_rules.add_argument("dirs", nargs="*", type=Path, help="rule folders (default: the built-in rules)")
     test_rules.add_argument("--profile", default=None)
     test_rules.set_defaults(run=_test_rules)
+
+    from pwlint.compliance.command import add_parsers  # argument definitions only; nothing heavy
+
+    add_parsers(commands, _scope_options, _rule_options)
     return parser
+
+
+def _scope_options(parser: argparse.ArgumentParser) -> None:
+    """Where settings come from and which files a scan reads: shared by `check` and `report`."""
+    _config_options(parser)
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="gitignore-style pattern of paths to skip, added to the configured ones (repeatable)")
+    parser.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
+                        help="apply excludes and test patterns to files named on the command line too")
+    parser.add_argument("--include-tests", action=argparse.BooleanOptionalAction, default=None,
+                        help="scan test code too (skipped by default)")
+    parser.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                        help="honour .gitignore files (default: yes)")
+    parser.add_argument("--no-gitignore", action="store_false", dest="respect_gitignore", default=None,
+                        help="the same as --no-respect-gitignore")
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
@@ -310,6 +319,6 @@ def _test_rules(args: argparse.Namespace) -> int:
     failures = check_rules(rules, profiles[profile], profile)
     for failure in failures:
         print(f"FAIL {failure}")
-    examples = sum(len(r.meta.bad_examples) + len(r.meta.good_examples) for r in rules)
+    examples = sum(len(r.meta.bad_examples) + len(r.meta.good_examples) + len(r.meta.observed_examples) for r in rules)
     print(f"{len(rules)} rules, {examples} examples, {len(failures)} failures")
     return EXIT_FINDINGS if failures else EXIT_CLEAN

@@ -121,6 +121,19 @@ def _sequence(expr: cst.Tuple | cst.List, model: ModuleModel, scope: Scope, dept
     return tuple(values)
 
 
+def _dict(expr: cst.Dict, model: ModuleModel, scope: Scope, depth: int) -> Any:
+    """A dict display with constant keys and values (Django's `AUTH_PASSWORD_VALIDATORS` entries)."""
+    values = {}
+    for element in expr.elements:
+        if not isinstance(element, cst.DictElement):
+            return UNKNOWN
+        key, value = fold(element.key, model, scope, depth), fold(element.value, model, scope, depth)
+        if key is UNKNOWN or value is UNKNOWN:
+            return UNKNOWN
+        values[key] = value
+    return values
+
+
 def _name(expr: cst.Name, model: ModuleModel, scope: Scope, depth: int) -> Any:
     if expr.value in _NAMED:
         return _NAMED[expr.value]
@@ -158,6 +171,7 @@ _FOLDERS: dict[type, Callable[[Any, ModuleModel, Scope, int], Any]] = {
     cst.UnaryOperation: _unary,
     cst.Tuple: _sequence,
     cst.List: _sequence,
+    cst.Dict: _dict,
     cst.Name: _name,
     cst.Attribute: _attribute,
 }

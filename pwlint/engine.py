@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import libcst as cst
 
-from pwlint.findings import Finding, FlowStep, Region
+from pwlint.findings import Finding, FlowStep, Observation, Region
 from pwlint.matching import Context, Pattern
 from pwlint.names import ModuleModel, Site, terminal_name
 from pwlint.passwords import Flow
 from pwlint.program import Program
-from pwlint.ruleset import Rule
+from pwlint.ruleset import Observer, Rule
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Match:
     node: cst.CSTNode
     statement: Optional[cst.CSTNode]
     captures: Mapping[str, Any]
+    observer: Optional[Observer] = None
 
 
 @dataclass(frozen=True)
@@ -49,55 +50,60 @@ class Engine:
         self.rules = list(rules)
         self.thresholds = thresholds
         self.profile = profile
-        self._by_kind: dict[str, list[tuple[Rule, Pattern]]] = {}
-        # call patterns by the callee's last name, plus those whose globs leave it open
-        self._calls_named: dict[str, list[tuple[Rule, Pattern]]] = {}
-        self._calls_open: list[tuple[Rule, Pattern]] = []
-        for rule in self.rules:
-            for pattern in rule.patterns:
-                self._by_kind.setdefault(pattern.kind, []).append((rule, pattern))
-                if pattern.kind == "call" and pattern.callee_names is not None:
-                    for name in pattern.callee_names:
-                        self._calls_named.setdefault(name, []).append((rule, pattern))
-                elif pattern.kind == "call":
-                    self._calls_open.append((rule, pattern))
+        self._findings = _PatternIndex((rule, pattern, None) for rule in self.rules for pattern in rule.patterns)
+        self._observers = _PatternIndex((rule, observer.pattern, observer)
+                                        for rule in self.rules for observer in rule.observers)
 
     @property
     def patterns(self) -> list[Pattern]:
         return [pattern for rule in self.rules for pattern in rule.patterns]
 
-    def evaluate(self, model: ModuleModel, program: Program) -> list[Located]:
-        """Findings whose rule site is in this module (a finding may be placed in a caller's module)."""
+    @property
+    def observer_patterns(self) -> list[Pattern]:
+        return [observer.pattern for rule in self.rules for observer in rule.observers]
+
+    def evaluate(self, model: ModuleModel, program: Program,
+                 observations: Optional[list[Observation]] = None) -> list[Located]:
+        """Findings whose rule site is in this module (a finding may be placed in a caller's module).
+        Evidence of compliant sites is appended to `observations` only when a list is given, so
+        `pwlint check` never pays for observer patterns."""
+        if observations is not None:
+            observed = self._collect(model, program, self._observers)
+            observations.extend(self._observation(model, program, match) for match in observed)
+        return [self._locate(model, program, match) for match in self._collect(model, program, self._findings)]
+
+    def _collect(self, model: ModuleModel, program: Program, index: "_PatternIndex") -> list[Match]:
+        """One match per rule and node; an observer's evidence is kept apart from its rule's others."""
         matches: list[Match] = []
-        seen: set[tuple[str, int]] = set()
+        seen: set[tuple[str, int, int]] = set()
         oracle = program.oracle(model)
         for site in model.sites:
             ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement,
                           site=site, program=program)
-            for rule, pattern in self._candidates(site, model):
-                match = self._try(rule, pattern, site, ctx)
-                if match is not None and (rule.id, id(match.node)) not in seen:
-                    seen.add((rule.id, id(match.node)))
+            for rule, pattern, observer in index.candidates(site, model):
+                match = self._try(rule, pattern, observer, site, ctx)
+                if match is None:
+                    continue
+                key = (rule.id, id(match.node), id(observer))
+                if key not in seen:
+                    seen.add(key)
                     matches.append(match)
-        return [self._locate(model, program, match) for match in matches]
+        return matches
 
-    def _candidates(self, site: Site, model: ModuleModel) -> list[tuple[Rule, Pattern]]:
-        """The patterns a site may match: for a call, those whose callee names include its last name
-        as written or as resolved (`from pickle import dumps as serialise`)."""
-        if site.kind != "call":
-            return self._by_kind.get(site.kind, [])
-        assert isinstance(site.node, cst.Call)
-        qualified = model.qualified_name(site.node.func, site.scope) or ""
-        names = {terminal_name(site.node.func), qualified.rsplit(".", 1)[-1].replace("()", "")}
-        named = [entry for name in names if name for entry in self._calls_named.get(name, [])]
-        return named + self._calls_open
-
-    def _try(self, rule: Rule, pattern: Pattern, site: Site, ctx: Context) -> Optional[Match]:
+    def _try(self, rule: Rule, pattern: Pattern, observer: Optional[Observer], site: Site,
+             ctx: Context) -> Optional[Match]:
         ctx.call, ctx.captures = None, {}  # one context per site, fresh for each pattern
         if not pattern.matches(site, ctx):
             return None
         node = _report_node(pattern, site, ctx)
-        return Match(rule, pattern, node, site.statement, ctx.captures)
+        return Match(rule, pattern, node, site.statement, ctx.captures, observer)
+
+    def _observation(self, model: ModuleModel, program: Program, match: Match) -> Observation:
+        assert match.observer is not None and match.pattern.message is not None
+        region = _region(program.positions(model)[match.node])
+        message = _format(match.pattern.message, match.captures, self)
+        snippet = "\n".join(model.lines[region.start_line - 1:region.end_line])
+        return Observation(model.path, region, match.rule.id, message, match.observer.standards, snippet)
 
     def _locate(self, model: ModuleModel, program: Program, match: Match) -> Located:
         """Place a match. A password handed into a helper is reported where it was handed over: the
@@ -118,6 +124,38 @@ class Engine:
         steps = _flow_steps(flow, program) + (sink,) if flow is not None and len(flow.steps) > 1 else ()
         finding = Finding(at.path, region, match.rule.id, severity, message, snippet, flow=steps)
         return Located(finding, statement_line)
+
+
+_Entry = tuple[Rule, Pattern, Optional[Observer]]  # an observer's pattern carries its Observer; a rule's, None
+
+
+class _PatternIndex:
+    """Patterns by site kind, and call patterns also by the callee's last name, plus those whose
+    globs leave it open, so a call is offered only to the patterns that can name it."""
+
+    def __init__(self, entries: Iterable[_Entry]) -> None:
+        self._by_kind: dict[str, list[_Entry]] = {}
+        self._calls_named: dict[str, list[_Entry]] = {}
+        self._calls_open: list[_Entry] = []
+        for entry in entries:
+            pattern = entry[1]
+            self._by_kind.setdefault(pattern.kind, []).append(entry)
+            if pattern.kind == "call" and pattern.callee_names is not None:
+                for name in pattern.callee_names:
+                    self._calls_named.setdefault(name, []).append(entry)
+            elif pattern.kind == "call":
+                self._calls_open.append(entry)
+
+    def candidates(self, site: Site, model: ModuleModel) -> list[_Entry]:
+        """The patterns a site may match: for a call, those whose callee names include its last name
+        as written or as resolved (`from pickle import dumps as serialise`)."""
+        if site.kind != "call":
+            return self._by_kind.get(site.kind, [])
+        assert isinstance(site.node, cst.Call)
+        qualified = model.qualified_name(site.node.func, site.scope) or ""
+        names = {terminal_name(site.node.func), qualified.rsplit(".", 1)[-1].replace("()", "")}
+        named = [entry for name in names if name for entry in self._calls_named.get(name, [])]
+        return named + self._calls_open
 
 
 def _region(span: Any) -> Region:

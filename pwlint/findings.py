@@ -43,6 +43,7 @@ class RuleMeta:
     good_examples: tuple[str, ...]
     security_severity: float
     source: str  # the YAML file the rule came from
+    observed_examples: tuple[str, ...] = ()  # code where the rule records evidence (`observe` patterns)
 
     @property
     def help_uri(self) -> str:
@@ -79,6 +80,20 @@ class Finding:
 
 
 @dataclass(frozen=True, order=True)
+class Observation:
+    """Positive evidence: a site where a rule saw a control being met, such as Argon2id at adequate
+    parameters or a constant-time comparison. Kept apart from findings, so evidence never changes
+    exit codes, SARIF results or `pwlint check` output; only compliance reports read it."""
+
+    path: str
+    region: Region
+    rule_id: str
+    message: str
+    standards: Mapping[str, tuple[str, ...]] = field(compare=False, default_factory=dict)
+    snippet: str = field(compare=False, default="")
+
+
+@dataclass(frozen=True, order=True)
 class FileProblem:
     """A file pwlint could not analyse (unreadable, undecodable, unparsable) and why."""
 
@@ -103,6 +118,7 @@ class ScanResult:
     profile: str = "owasp-2026"
     # GitHub's primaryLocationLineHash per path and line, filled only for SARIF (fingerprints.py)
     line_hashes: dict[str, dict[int, str]] = field(default_factory=dict)
+    observations: list[Observation] = field(default_factory=list)  # collected only when Settings.observe
 
     @property
     def active_findings(self) -> list[Finding]:

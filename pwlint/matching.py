@@ -187,7 +187,7 @@ def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     value = ctx.fold(expr)
     if isinstance(value, (str, bytes)):
         return not value.strip()
-    return value is None or value == ()
+    return value is None or value == () or value == {}
 
 
 _REQUEST_WORDS = re.compile(r"(?i)(request|form|args|params|query|body|post|get_argument|get_body_argument|"
@@ -212,6 +212,29 @@ def _is_input(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
 
 def _is_sliced(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
+
+
+_CASE_METHODS = frozenset({"lower", "upper", "casefold", "swapcase", "title"})
+
+
+def _is_altered(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A value sliced or case-folded on its way here, through method chains and local names:
+    `password[:72].encode()`, `pw = password.lower(); hashpw(pw, ...)`."""
+    node: Any = expr
+    for _ in range(10):
+        if not isinstance(node, cst.BaseExpression) or isinstance(node, Const):
+            return False
+        if _is_sliced(node, ctx):
+            return True
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value in _CASE_METHODS:
+                return True
+            node = node.func.value
+        elif isinstance(node, cst.Name) and ctx.resolve(node) is not node:
+            node = ctx.resolve(node)
+        else:
+            return False
+    return False
 
 
 def _flow(expr: Optional[cst.BaseExpression], ctx: Context, encoded: bool) -> bool:
@@ -241,6 +264,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),
     "missing": lambda e, c: e is None,
     "sliced": _is_sliced,
+    "altered": _is_altered,
 }
 
 
@@ -250,16 +274,17 @@ ValueTest = Callable[[Optional[cst.BaseExpression], Context], bool]
 
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
-    "first", "split", "index", "call", "uses", "missing", "default", "as", "code", "qualified",
+    "first", "contains", "fields", "split", "index", "call", "uses", "missing", "default", "as", "code", "qualified",
 }
 
 def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
     """Whether a call to one of `globs` happens anywhere inside the expression."""
     if depth > 50:
         return False
-    if isinstance(expr, cst.Call):
-        name = c.model.qualified_name(expr.func, c.scope) or dotted(expr.func) or ""
-        if _glob_match(globs, name):
+    if isinstance(expr, (cst.Call, cst.Subscript)):  # a subscript `os.environ[k]` uses `os.environ.__getitem__`
+        target = expr.func if isinstance(expr, cst.Call) else expr.value
+        name = c.model.qualified_name(target, c.scope) or dotted(target) or ""
+        if _glob_match(globs, name + ("" if isinstance(expr, cst.Call) else ".__getitem__")):
             return True
     return any(_uses(child, globs, c, depth + 1) for child in expr.children)
 
@@ -392,6 +417,11 @@ def _compile_one(raw: Mapping[str, Any], key: str) -> ValueTest:
             return False
 
         return first
+    if key == "contains":
+        inner = compile_value_test(arg, "contains")
+        return lambda e, c: _elements_pass(_value_of(e, c), inner, c)
+    if key == "fields":
+        return _fields_test(arg, line)
     if key == "call":
         return _call_test(arg, line)
     if key == "missing":
@@ -399,6 +429,27 @@ def _compile_one(raw: Mapping[str, Any], key: str) -> ValueTest:
             raise SpecError("`missing` is true or false", key, line)
         return lambda e, c: (e is None) == arg
     raise SpecError(f"unknown value test {key!r}", key, line)  # pragma: no cover - keys checked above
+
+
+def _elements_pass(value: Any, inner: ValueTest, c: Context) -> bool:
+    """`contains`: some element of a constant list or tuple passes the inner tests."""
+    return isinstance(value, (tuple, list)) and any(inner(Const(item), c) for item in value)
+
+
+def _fields_test(arg: Any, line: int) -> ValueTest:
+    """`fields`: a constant mapping whose named entries pass their tests (an absent entry is tested
+    as missing), e.g. a Django validator entry `{"NAME": ..., "OPTIONS": {"min_length": 6}}`."""
+    if not isinstance(arg, Mapping) or not arg:
+        raise SpecError("`fields` takes a mapping of keys to value tests", "fields", line)
+    tests = {key: compile_value_test(tests, str(key)) for key, tests in arg.items()}
+
+    def test(e: Optional[cst.BaseExpression], c: Context) -> bool:
+        value = _value_of(e, c)
+        if not isinstance(value, dict):
+            return False
+        return all(t(Const(value[key]) if key in value else None, c) for key, t in tests.items())
+
+    return test
 
 
 def _regex(arg: Any, key: str, line: int) -> re.Pattern[str]:
@@ -430,7 +481,10 @@ def _membership(key: str, arg: Any, line: int) -> ValueTest:
         if isinstance(value, bool) or bools:
             hit = any(value is b for b in bools) if isinstance(value, bool) else False
         else:
-            hit = _norm(value) in normalised
+            try:
+                hit = _norm(value) in normalised
+            except TypeError:  # a folded dict is not hashable and equals no listed value
+                hit = False
         return hit if key != "not-in" else not hit
 
     return member
@@ -560,6 +614,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"statement"})
         kinds = _globs(raw["statement"], "statement", line_of(raw, "statement"))
         return lambda node, c: _statement_kind(c.statement) in kinds
+    if "module-binds" in raw:
+        _only(raw, {"module-binds"})
+        names = _globs(raw["module-binds"], "module-binds", line_of(raw, "module-binds"))
+        return lambda node, c: any(site.kind == "bind" and _glob_match(names, site.name) for site in c.model.sites)
     if "flows-into" in raw:
         _only(raw, {"flows-into"})
         globs = _globs(raw["flows-into"], "flows-into", line_of(raw, "flows-into"))
@@ -593,8 +651,8 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, function, statement, flows-into, saved-by, "
-                    "calls, in-if, target, class-bases, any or not", "where", line_of(raw))
+    raise SpecError("a condition starts with arg, value, operands, in-function, function, statement, module-binds, "
+                    "flows-into, saved-by, calls, in-if, target, class-bases, any or not", "where", line_of(raw))
 
 
 def _statement_kind(statement: Optional[cst.CSTNode]) -> str:

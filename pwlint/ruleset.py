@@ -18,14 +18,15 @@ import yaml
 from pwlint.findings import SEVERITIES, RuleMeta
 from pwlint.matching import Pattern, SpecError, compile_pattern, line_of
 
-STANDARDS = ("asvs-4.0.3", "asvs-5.0.0", "nist-800-63b-3", "nist-800-63b-4", "pci-dss-4.0.1")
+STANDARDS = ("asvs-4.0.3", "asvs-5.0.0", "nist-800-63b-3", "nist-800-63b-4", "pci-dss-4.0.1",
+             "mlps-2.0-l2", "mlps-2.0-l3", "gbt-39786-2021-l2", "gbt-39786-2021-l3")
 PRECISIONS = ("very-high", "high", "medium", "low")
 _DEFAULT_SECURITY_SEVERITY = {"error": 8.0, "warning": 5.5, "note": 2.0}
 _ID = re.compile(r"^[A-Z]{2,}\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 _REQUIRED = ("id", "name", "message", "severity", "category", "cwe", "summary", "why", "fix", "examples", "match")
-_OPTIONAL = ("precision", "security-severity", "standards", "references")
+_OPTIONAL = ("precision", "security-severity", "standards", "references", "observe")
 
 
 class RuleError(Exception):
@@ -38,16 +39,33 @@ class RuleError(Exception):
 
 
 @dataclass(frozen=True)
+class Observer:
+    """A pattern for a compliant site; where it matches, the rule records evidence, never a finding.
+    `standards` are the controls that evidence supports (the rule's own unless the pattern narrows them)."""
+
+    pattern: Pattern
+    standards: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Rule:
     """A rule as the engine runs it: reporter-facing metadata plus compiled patterns."""
 
     meta: RuleMeta
     patterns: tuple[Pattern, ...]
+    observers: tuple[Observer, ...] = ()
 
     @property
     def id(self) -> str:
         return self.meta.id
 
+    def cited(self) -> dict[str, set[str]]:
+        """Every control this rule can speak to, through findings or evidence, by standard."""
+        cited: dict[str, set[str]] = {}
+        for mapping in (self.meta.standards, *(o.standards for o in self.observers)):
+            for standard, ids in mapping.items():
+                cited.setdefault(standard, set()).update(ids)
+        return cited
 
 
 # -- YAML with line numbers --------------------------------------------------------------------
@@ -199,7 +217,7 @@ def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:
     if not _NAME.match(name):
         raise SpecError("a name is kebab-case, e.g. fast-hash-password", "name", line_of(raw, "name"))
     severity = _choice(raw, "severity", SEVERITIES)
-    bad, good = _examples(raw)
+    bad, good, observed = _examples(raw)
     patterns = raw["match"]
     if not isinstance(patterns, list) or not patterns:
         raise SpecError("`match` is a non-empty list of patterns", "match", line_of(raw, "match"))
@@ -218,10 +236,31 @@ def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:
         references=_strings(raw, "references"),
         bad_examples=bad,
         good_examples=good,
+        observed_examples=observed,
         security_severity=_security_severity(raw, severity),
         source=str(path),
     )
-    return Rule(meta, tuple(compile_pattern(p) for p in patterns))
+    observers = _observers(raw, meta.standards)
+    if bool(observers) != bool(observed):
+        raise SpecError("a rule with `observe` patterns needs `examples: observed:`, and only such a rule has them",
+                        "observe" if observers else "observed", line_of(raw, "observe") or line_of(raw, "examples"))
+    return Rule(meta, tuple(compile_pattern(p) for p in patterns), observers)
+
+
+def _observers(raw: Mapping[str, Any], standards: Mapping[str, tuple[str, ...]]) -> tuple[Observer, ...]:
+    """`observe:` patterns; each needs a `message` (the evidence, as an auditor reads it)."""
+    specs = raw.get("observe", [])
+    if not isinstance(specs, list) or ("observe" in raw and not specs):
+        raise SpecError("`observe` is a non-empty list of patterns", "observe", line_of(raw, "observe"))
+    observers = []
+    for spec in specs:
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("message"), str):
+            raise SpecError("an `observe` pattern needs a `message` stating the evidence", "message", line_of(spec))
+        pattern = _LineDict({k: v for k, v in spec.items() if k != "standards"})
+        pattern.line, pattern.key_lines = line_of(spec), getattr(spec, "key_lines", {})
+        own = _standards(spec) if "standards" in spec else standards
+        observers.append(Observer(compile_pattern(pattern), own))
+    return tuple(observers)
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
@@ -266,16 +305,19 @@ def _standards(raw: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     return result
 
 
-def _examples(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _examples(raw: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """`bad` and `good` code, plus `observed` code where an `observe` pattern must record evidence."""
     examples = raw["examples"]
     line = line_of(raw, "examples")
-    if not isinstance(examples, Mapping) or set(examples) - {"bad", "good"}:
-        raise SpecError("`examples` has `bad` and `good` lists of code", "examples", line)
-    bad, good = examples.get("bad"), examples.get("good")
-    for key, value in (("bad", bad), ("good", good)):
+    if not isinstance(examples, Mapping) or set(examples) - {"bad", "good", "observed"}:
+        raise SpecError("`examples` has `bad` and `good` (and optionally `observed`) lists of code", "examples", line)
+    for key in ("bad", "good", "observed"):
+        value = examples.get(key)
+        if key == "observed" and value is None:
+            continue
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise SpecError("a non-empty list of code strings", key, line_of(examples, key) or line)
-    return tuple(bad), tuple(good)
+    return tuple(examples["bad"]), tuple(examples["good"]), tuple(examples.get("observed", ()))
 
 
 def _security_severity(raw: Mapping[str, Any], severity: str) -> float:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
 from pwlint.discovery import DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, discover, find_root, relative_posix
-from pwlint.findings import FileProblem, Finding, ScanResult
+from pwlint.findings import FileProblem, Finding, Observation, ScanResult
 from pwlint.prefilter import Prefilter
 from pwlint.ruleset import Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
 
@@ -43,6 +43,7 @@ class Settings:
     prefilter: bool = True
     root: Optional[Path] = None  # finding paths are relative to it; None: discovery.find_root
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES  # a configured `exclude` replaces them
+    observe: bool = False  # collect evidence of compliant sites (compliance reports); never changes findings
 
 
 @dataclass
@@ -93,8 +94,10 @@ def prepare(path: str, data: bytes) -> Union["ModuleModel", FileProblem]:
         return FileProblem(path, 1, 1, "cannot analyse: expressions nested too deeply")
 
 
-def analyse_project(models: Sequence["ModuleModel"], engine: "Engine") -> list[Finding]:
-    """Run the rules over every parsed module at once, so flows between them are seen.
+def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
+                    observations: Optional[list[Observation]] = None) -> list[Finding]:
+    """Run the rules over every parsed module at once, so flows between them are seen. Evidence of
+    compliant sites goes to `observations` when a list is given.
 
     A finding may sit in another module than the one whose rule site matched (where a password was
     handed to a helper), so suppression comments are read per finding's own file."""
@@ -104,7 +107,7 @@ def analyse_project(models: Sequence["ModuleModel"], engine: "Engine") -> list[F
     program = Program(models)
     located = {}
     for model in models:
-        for item in engine.evaluate(model, program):
+        for item in engine.evaluate(model, program, observations):
             located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
     lines = {model.path: model.lines for model in models}
     by_path: dict[str, list[Located]] = {}
@@ -113,12 +116,13 @@ def analyse_project(models: Sequence["ModuleModel"], engine: "Engine") -> list[F
     return [finding for path, items in by_path.items() for finding in suppressions.apply(items, lines[path])]
 
 
-def analyse(path: str, data: bytes, engine: "Engine", prefilter: Prefilter) -> Union[list[Finding], FileProblem, None]:
+def analyse(path: str, data: bytes, engine: "Engine", prefilter: Prefilter,
+            observations: Optional[list[Observation]] = None) -> Union[list[Finding], FileProblem, None]:
     """Findings for one file on its own; None when the prefilter proves there can be none."""
     if not prefilter.may_match(data):
         return None
     model = prepare(path, data)
-    return model if isinstance(model, FileProblem) else analyse_project([model], engine)
+    return model if isinstance(model, FileProblem) else analyse_project([model], engine, observations)
 
 
 def discover_files(settings: Settings) -> FileSet:
@@ -146,7 +150,8 @@ def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
     result.files_scanned = len(contents)
     if contents:
         engine = build_engine(loaded)
-        chosen = Prefilter(engine.patterns, enabled=settings.prefilter).select(contents)
+        observed = engine.observer_patterns if settings.observe else []
+        chosen = Prefilter(engine.patterns + observed, enabled=settings.prefilter).select(contents)
         parsed = []
         for relative in sorted(chosen):
             outcome = prepare(relative, contents.pop(relative))
@@ -155,7 +160,8 @@ def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
             else:
                 parsed.append(outcome)
         result.files_parsed = len(parsed)
-        result.findings = analyse_project(parsed, engine)
+        result.findings = analyse_project(parsed, engine, result.observations if settings.observe else None)
     result.findings.sort()
     result.problems.sort()
+    result.observations.sort()
     return result

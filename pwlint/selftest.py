@@ -1,4 +1,5 @@
-"""Run every rule's own examples: each bad example must produce the rule's finding, each good one none.
+"""Run every rule's own examples: each bad example must produce the rule's finding, each good one none,
+and each observed example evidence from one of the rule's `observe` patterns and no finding.
 
 The examples are what `pwlint explain` shows, so a user reading one knows it was proven. The
 prefilter is applied too: a bad example it would skip means the rule's tokens are wrong.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from pwlint.findings import FileProblem
+from pwlint.findings import FileProblem, Observation
 from pwlint.prefilter import Prefilter
 from pwlint.ruleset import Rule
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ExampleFailure:
     rule_id: str
-    kind: str  # "bad" or "good"
+    kind: str  # "bad", "good" or "observed"
     index: int
     reason: str
 
@@ -35,7 +36,9 @@ def check_rules(rules: Iterable[Rule], thresholds: Mapping[str, object], profile
     for rule in rules:
         engine = Engine([rule], thresholds, profile)
         prefilter = Prefilter(engine.patterns)
-        for kind, examples in (("bad", rule.meta.bad_examples), ("good", rule.meta.good_examples)):
+        kinds = (("bad", rule.meta.bad_examples), ("good", rule.meta.good_examples),
+                 ("observed", rule.meta.observed_examples))
+        for kind, examples in kinds:
             for index, code in enumerate(examples):
                 reason = _check(kind, code, rule, engine, prefilter)
                 if reason:
@@ -47,13 +50,20 @@ def _check(kind: str, code: str, rule: Rule, engine: "Engine", prefilter: Prefil
     from pwlint.scan import analyse
 
     data = code.encode("utf-8")
+    observations: list[Observation] = []
     # analysed without the prefilter, which is checked on its own below for a clearer failure
-    outcome = analyse(f"<{rule.id} {kind} example>", data, engine, Prefilter([], enabled=False))
+    outcome = analyse(f"<{rule.id} {kind} example>", data, engine, Prefilter([], enabled=False), observations)
     if isinstance(outcome, FileProblem):
         return f"does not parse: {outcome.message} (line {outcome.line})"
     hits = [f for f in outcome or [] if f.rule_id == rule.id and not f.suppressed]
-    if kind == "good":
-        return "; ".join(f"unexpected finding at line {f.region.start_line}: {f.message}" for f in hits)
+    if kind != "bad":
+        unexpected = "; ".join(f"unexpected finding at line {f.region.start_line}: {f.message}" for f in hits)
+        if kind == "observed" and not unexpected:
+            if not observations:
+                return "no observation"
+            if not Prefilter(engine.observer_patterns).may_match(data):
+                return "the prefilter skips this example: the observe patterns' tokens do not cover it"
+        return unexpected
     if not hits:
         return "no finding"
     if not prefilter.may_match(data):

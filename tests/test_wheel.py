@@ -68,6 +68,8 @@ def test_wheel_carries_the_rules(installed: Installed) -> None:
     packaged = {name.split("/")[-1] for name in names if name.startswith("pwlint/rules/")}
     assert packaged == {path.name for path in (REPO / "rules").glob("*.yaml")}
     assert not any(name.startswith(("tests/", "rules/")) for name in names)
+    catalogues = {name.split("/")[-1] for name in names if name.startswith("pwlint/catalogues/")}
+    assert catalogues == {path.name for path in (REPO / "pwlint" / "catalogues").glob("*.yaml")}
 
 
 def test_installed_pwlint_reads_rules_from_the_wheel(installed: Installed) -> None:
@@ -99,6 +101,16 @@ def test_installed_pwlint_check(installed: Installed) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.startswith("accounts.py:5:26: PW101 [error] Password `password` is hashed with the fast hash "
                                   "hashlib.md5")
+
+
+def test_installed_pwlint_report(installed: Installed) -> None:
+    write_tree(installed.work, {"accounts.py": "import hashlib\n\ndef store(user, password):\n"
+                                               "    user.password_hash = hashlib.md5(password.encode()).hexdigest()\n"})
+
+    proc = _checked([str(installed.pwlint), "report", "accounts.py", "--standard", "pci-dss-4.0.1", "--format", "md"],
+                    installed.work)
+
+    assert "| 8.3.2 | Authentication factors unreadable in transmission and storage | ❌ Fail |" in proc.stdout
 
 
 def test_installed_python_m_pwlint_explain(installed: Installed) -> None:
