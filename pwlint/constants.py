@@ -8,9 +8,12 @@ Anything else is `UNKNOWN`: a rule never guesses a threshold from an expression 
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
 from pwlint.names import ModuleModel, Scope
 
@@ -27,17 +30,17 @@ UNKNOWN: Any = _Unknown()
 
 _MAX_BITS = 256  # bigger integers are never thresholds; refusing them keeps `2**10**9` harmless
 
-_BINARY: dict[type, Callable[[Any, Any], Any]] = {
-    cst.Add: operator.add,
-    cst.Subtract: operator.sub,
-    cst.Multiply: operator.mul,
-    cst.FloorDivide: operator.floordiv,
-    cst.Divide: operator.truediv,
-    cst.Modulo: operator.mod,
-    cst.Power: operator.pow,
-    cst.LeftShift: operator.lshift,
-    cst.RightShift: operator.rshift,
-    cst.BitOr: operator.or_,
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {  # by libcst operator class name
+    "Add": operator.add,
+    "Subtract": operator.sub,
+    "Multiply": operator.mul,
+    "FloorDivide": operator.floordiv,
+    "Divide": operator.truediv,
+    "Modulo": operator.mod,
+    "Power": operator.pow,
+    "LeftShift": operator.lshift,
+    "RightShift": operator.rshift,
+    "BitOr": operator.or_,
 }
 
 _NAMED = {"True": True, "False": False, "None": None}
@@ -47,7 +50,7 @@ def fold(expr: Optional[cst.BaseExpression], model: ModuleModel, scope: Scope, _
     """The constant value of `expr`, or UNKNOWN."""
     if expr is None or _depth > 30:
         return UNKNOWN
-    folder = _FOLDERS.get(type(expr))
+    folder = _FOLDERS.get(type(expr).__name__)
     if folder is None:
         return UNKNOWN
     try:
@@ -77,7 +80,7 @@ def _concatenated(expr: cst.ConcatenatedString, model: ModuleModel, scope: Scope
 
 
 def _binary(expr: cst.BinaryOperation, model: ModuleModel, scope: Scope, depth: int) -> Any:
-    op = _BINARY.get(type(expr.operator))
+    op = _BINARY.get(type(expr.operator).__name__)
     left = fold(expr.left, model, scope, depth)
     right = fold(expr.right, model, scope, depth)
     if op is None or left is UNKNOWN or right is UNKNOWN:
@@ -162,16 +165,16 @@ def _single_value(owner: Scope, name: str, model: ModuleModel, depth: int) -> An
     return fold(values[0], model, owner, depth)
 
 
-_FOLDERS: dict[type, Callable[[Any, ModuleModel, Scope, int], Any]] = {
-    cst.Integer: _integer,
-    cst.Float: _float,
-    cst.SimpleString: _string,
-    cst.ConcatenatedString: _concatenated,
-    cst.BinaryOperation: _binary,
-    cst.UnaryOperation: _unary,
-    cst.Tuple: _sequence,
-    cst.List: _sequence,
-    cst.Dict: _dict,
-    cst.Name: _name,
-    cst.Attribute: _attribute,
+_FOLDERS: dict[str, Callable[[Any, ModuleModel, Scope, int], Any]] = {  # by libcst node class name
+    "Integer": _integer,
+    "Float": _float,
+    "SimpleString": _string,
+    "ConcatenatedString": _concatenated,
+    "BinaryOperation": _binary,
+    "UnaryOperation": _unary,
+    "Tuple": _sequence,
+    "List": _sequence,
+    "Dict": _dict,
+    "Name": _name,
+    "Attribute": _attribute,
 }

@@ -31,7 +31,10 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
@@ -270,7 +273,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
 
 # -- value tests --------------------------------------------------------------------------------
 
-ValueTest = Callable[[Optional[cst.BaseExpression], Context], bool]
+ValueTest = Callable[[Optional["cst.BaseExpression"], Context], bool]
 
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
@@ -579,7 +582,7 @@ def _call_test(arg: Any, line: int) -> ValueTest:
 
 # -- conditions ---------------------------------------------------------------------------------
 
-Condition = Callable[[cst.CSTNode, Context], bool]
+Condition = Callable[["cst.CSTNode", Context], bool]
 
 
 def compile_conditions(raw: Any, where: str) -> list[Condition]:
@@ -830,8 +833,8 @@ def _glob_regex(globs: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{fnmatch.translate(glob)})" for glob in globs))
 
 
-_COMPARE_OPS = {"==": cst.Equal, "!=": cst.NotEqual, "is": cst.Is, "is not": cst.IsNot,
-                "<": cst.LessThan, ">": cst.GreaterThan, "<=": cst.LessThanEqual, ">=": cst.GreaterThanEqual}
+_COMPARE_OPS = {"==": "Equal", "!=": "NotEqual", "is": "Is", "is not": "IsNot",  # libcst operator class names
+                "<": "LessThan", ">": "GreaterThan", "<=": "LessThanEqual", ">=": "GreaterThanEqual"}
 
 
 @dataclass(frozen=True)
@@ -1002,14 +1005,14 @@ def _compare_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bo
     ops = [raw] if isinstance(raw, str) else raw
     if not isinstance(ops, list) or not all(op in _COMPARE_OPS for op in ops):
         raise SpecError(f"`compare` takes operators among {', '.join(_COMPARE_OPS)}", "compare", line)
-    types = tuple(_COMPARE_OPS[op] for op in ops)
+    types = frozenset(_COMPARE_OPS[op] for op in ops)
 
     def accepts(site: Site, ctx: Context) -> bool:
         node = site.node
         assert isinstance(node, cst.Comparison)
         left: cst.BaseExpression = node.left
         for target in node.comparisons:
-            if isinstance(target.operator, types):
+            if type(target.operator).__name__ in types:
                 ctx.captures["_operands"] = (left, target.comparator)
                 return True
             left = target.comparator

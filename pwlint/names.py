@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence, Union
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
-ScopeNode = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
+ScopeNode = Union["cst.Module", "cst.FunctionDef", "cst.ClassDef", "cst.Lambda"]
 
 
 @dataclass(eq=False)

@@ -31,7 +31,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
 from pwlint.names import ModuleModel, Scope, subscript_key, terminal_name
 

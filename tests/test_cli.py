@@ -460,8 +460,6 @@ def test_reporters_never_import_libcst() -> None:
     assert "libcst" not in modules
 
 
-@pytest.mark.xfail(strict=True, reason="pwlint/ruleset.py imports pwlint/matching.py, which imports libcst "
-                   "at module level; remove this marker once libcst is imported lazily there")
 def test_rules_command_does_not_import_libcst() -> None:
     modules = _modules_after("import contextlib, io\nfrom pwlint.cli import main\n"
                              "with contextlib.redirect_stdout(io.StringIO()):\n    main(['rules'])")
