@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
@@ -87,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--include-suppressed", action="store_true",
                        help="SARIF: include suppressed findings, marked with `suppressions`")
     check.add_argument("--no-prefilter", action="store_true", help="parse every file, even those that cannot match")
+    _speed_options(check)
     check.add_argument("--quiet", "-q", action="store_true", help="print only the findings")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     check.set_defaults(run=_check)
@@ -102,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     _rule_options(explain)
     _config_options(explain)
     explain.set_defaults(run=_explain)
+
+    clean = commands.add_parser("clean", help="remove the cache (.pwlint_cache/) of the project at PATH")
+    clean.add_argument("path", nargs="?", default=".", help="a file or directory in the project (default: .)")
+    clean.set_defaults(run=_clean)
 
     test_rules = commands.add_parser("test-rules", help="check rules against their own examples")
     test_rules.add_argument("dirs", nargs="*", type=Path, help="rule folders (default: the built-in rules)")
@@ -127,6 +133,19 @@ def _scope_options(parser: argparse.ArgumentParser) -> None:
                         help="honour .gitignore files (default: yes)")
     parser.add_argument("--no-gitignore", action="store_false", dest="respect_gitignore", default=None,
                         help="the same as --no-respect-gitignore")
+
+
+def _speed_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
+                        help="worker processes for parsing (default: one per CPU)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write .pwlint_cache/ at the project root")
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
+    return int(text)
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
@@ -160,6 +179,8 @@ def _command_line(args: argparse.Namespace) -> CommandLine:
         force_exclude=getattr(args, "force_exclude", None),
         warn_unused_ignores=getattr(args, "warn_unused_ignores", None),
         prefilter=not getattr(args, "no_prefilter", False),
+        cache=not getattr(args, "no_cache", False),
+        jobs=getattr(args, "jobs", 0),
     )
 
 
@@ -182,7 +203,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.show_settings:
         sys.stdout.write(describe(resolved, settings.root or find_root(settings.paths)))
         return EXIT_CLEAN
-    result = _scan(resolved, args.baseline)
+    result = _scan(resolved, args.baseline, quiet=args.quiet)
     if args.baseline_write is not None:
         _write_baseline(result, args.baseline_write, quiet=args.quiet)
     if args.format == "sarif":
@@ -199,7 +220,42 @@ def _check(args: argparse.Namespace) -> int:
     return policy.exit_code(result, resolved.fail_on, exit_zero=args.exit_zero)
 
 
-def _scan(resolved: "Resolved", baseline_file: Optional[Path]) -> "ScanResult":
+def _clean(args: argparse.Namespace) -> int:
+    from pwlint.cache import CACHE_DIR, clean
+    from pwlint.discovery import find_root
+
+    root = find_root([args.path])
+    removed = clean(root)
+    print(f"pwlint: {'removed' if removed else 'no cache at'} {root / CACHE_DIR}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+class _Progress:
+    """Files parsed of the total, and time elapsed, on one rewritten stderr line; only on a terminal."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.shown = 0.0
+
+    @classmethod
+    def wanted(cls, quiet: bool) -> Optional["_Progress"]:
+        return cls() if not quiet and sys.stderr.isatty() and not os.environ.get("CI") else None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.shown < 0.1:
+            return
+        self.shown = now
+        state = "analysing flows" if done == total else "parsing"
+        sys.stderr.write(f"\rpwlint: {state}: {done}/{total} files, {now - self.start:.1f} s\x1b[K")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _scan(resolved: "Resolved", baseline_file: Optional[Path], quiet: bool = True) -> "ScanResult":
     """Validate everything (profile, rules, selectors, baseline) before reading any source, then
     scan and apply the project's policy and baseline."""
     from pwlint import baseline, policy
@@ -210,7 +266,12 @@ def _scan(resolved: "Resolved", baseline_file: Optional[Path]) -> "ScanResult":
     loaded = load(resolved.settings)
     resolved.check_selectors(loaded.known)
     accepted = baseline.load(baseline_file) if baseline_file is not None else None
-    result = scan(resolved.settings, loaded)
+    progress = _Progress.wanted(quiet)
+    try:
+        result = scan(resolved.settings, loaded, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     policy.apply(result, resolved, loaded)
     if accepted is not None:
         baseline.apply(result, accepted, str(baseline_file))

@@ -82,6 +82,8 @@ class CommandLine:
     force_exclude: Optional[bool] = None
     warn_unused_ignores: Optional[bool] = None
     prefilter: bool = True
+    cache: bool = True
+    jobs: int = 0
 
 
 @dataclass(frozen=True)
@@ -452,6 +454,8 @@ class _Merge:
             select=select + extend if select else [],
             ignore=ignore,
             prefilter=cli.prefilter,
+            cache=cli.cache,
+            jobs=cli.jobs,
             root=self._root(),
         )
         return Resolved(

@@ -114,6 +114,10 @@ class ModuleModel:
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the memo is keyed by object ids, which mean nothing in another process or run
+        return {**self.__dict__, "_cache": {}}
+
     def qualified_name(self, expr: cst.BaseExpression, scope: Scope, _depth: int = 0) -> Optional[str]:
         """The dotted name an expression refers to, through imports, attributes and call results.
 

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 from pwlint.discovery import DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, discover, find_root, relative_posix
 from pwlint.findings import FileProblem, Finding, Observation, ScanResult
 from pwlint.prefilter import Prefilter
-from pwlint.ruleset import Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
+from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
+    from pwlint.cache import Cache
+    from pwlint.modelling import Progress
     from pwlint.engine import Engine, Located
     from pwlint.names import ModuleModel
 
@@ -44,6 +46,8 @@ class Settings:
     root: Optional[Path] = None  # finding paths are relative to it; None: discovery.find_root
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES  # a configured `exclude` replaces them
     observe: bool = False  # collect evidence of compliant sites (compliance reports); never changes findings
+    cache: bool = True  # keep models and results in .pwlint_cache/ at the root
+    jobs: int = 0  # worker processes for parsing; 0: one per CPU
 
 
 @dataclass
@@ -135,7 +139,8 @@ def discover_files(settings: Settings) -> FileSet:
     )
 
 
-def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
+def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"] = None) -> ScanResult:
+    """Scan the files `settings` names. `progress(done, total)` hears about files being parsed."""
     files = discover_files(settings)
     root = files.root
     result = ScanResult(str(root), [], [rule.meta for rule in loaded.rules], list(files.problems),
@@ -148,20 +153,69 @@ def scan(settings: Settings, loaded: LoadedRules) -> ScanResult:
         except OSError as error:
             result.problems.append(FileProblem(relative, 0, 0, f"cannot read: {error.strerror or error}"))
     result.files_scanned = len(contents)
-    if contents:
-        engine = build_engine(loaded)
-        observed = engine.observer_patterns if settings.observe else []
-        chosen = Prefilter(engine.patterns + observed, enabled=settings.prefilter).select(contents)
-        parsed = []
-        for relative in sorted(chosen):
-            outcome = prepare(relative, contents.pop(relative))
-            if isinstance(outcome, FileProblem):
-                result.problems.append(outcome)
-            else:
-                parsed.append(outcome)
-        result.files_parsed = len(parsed)
-        result.findings = analyse_project(parsed, engine, result.observations if settings.observe else None)
+    cache = _open_cache(settings, root) if contents else None
+    key = cache.result_key(_rule_files(loaded), _result_settings(settings, loaded), contents) if cache else ""
+    cached = cache.load_result(key) if cache is not None else None
+    if isinstance(cached, _Analysed):
+        cached.fill(result)
+    elif contents:
+        analysed = _analyse_files(settings, loaded, contents, cache, progress)
+        analysed.fill(result)
+        if cache is not None:
+            cache.store_result(key, analysed)
     result.findings.sort()
     result.problems.sort()
     result.observations.sort()
     return result
+
+
+@dataclass
+class _Analysed:
+    """What the analysis of a set of files produced: the part of a scan the result cache keeps."""
+
+    findings: list[Finding]
+    problems: list[FileProblem]
+    files_parsed: int
+    observations: list[Observation]
+
+    def fill(self, result: ScanResult) -> None:
+        result.findings += self.findings
+        result.problems += self.problems
+        result.files_parsed = self.files_parsed
+        result.observations += self.observations
+
+
+def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, bytes],
+                   cache: Optional["Cache"], progress: Optional["Progress"]) -> _Analysed:
+    from pwlint.modelling import default_jobs, model_files
+
+    engine = build_engine(loaded)
+    observed = engine.observer_patterns if settings.observe else []
+    chosen = Prefilter(engine.patterns + observed, enabled=settings.prefilter).select(contents)
+    outcomes = model_files({path: contents[path] for path in chosen}, settings.jobs or default_jobs(), cache, progress)
+    models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
+    problems = [outcome for outcome in outcomes if isinstance(outcome, FileProblem)]
+    observations: list[Observation] = []
+    findings = analyse_project(models, engine, observations if settings.observe else None)
+    return _Analysed(findings, problems, len(models), observations)
+
+
+def _open_cache(settings: Settings, root: Path) -> Optional["Cache"]:
+    if not settings.cache:
+        return None
+    from pwlint.cache import Cache
+
+    return Cache.open(root)
+
+
+def _rule_files(loaded: LoadedRules) -> list[str]:
+    """The files a result depends on besides the scanned ones: each rule and its folder's name lists."""
+    sources = [rule.meta.source for rule in loaded.rules]
+    return sources + [str(Path(source).parent / LISTS_FILE) for source in sources]
+
+
+def _result_settings(settings: Settings, loaded: LoadedRules) -> dict[str, object]:
+    """The settings that change findings, beyond the file set and the rule files."""
+    return {"rules": [rule.id for rule in loaded.rules], "profile": loaded.profile,
+            "thresholds": repr(sorted(loaded.thresholds.items())), "prefilter": settings.prefilter,
+            "observe": settings.observe}

@@ -1,0 +1,83 @@
+"""Turn the chosen files into module models: from the cache, in worker processes, or here.
+
+Parsing with libcst is the costly part of a scan and each file's model depends only on its own
+bytes, so this is the stage that runs in parallel (`--jobs`) and that the cache keeps. Workers send
+a model back pickled, which is also the form the cache stores, so a model is pickled once. Results
+come back in path order whatever the number of workers, so output never depends on `--jobs`.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Callable, Mapping, Optional, Union
+
+from pwlint.findings import FileProblem
+
+if TYPE_CHECKING:
+    from pwlint.cache import Cache
+    from pwlint.names import ModuleModel
+
+Outcome = Union["ModuleModel", FileProblem]
+Progress = Callable[[int, int], None]
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+_PARALLEL_FROM = 8
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def model_files(files: Mapping[str, bytes], jobs: int, cache: Optional["Cache"],
+                progress: Optional[Progress] = None) -> list[Outcome]:
+    """A model or a problem for each file, in path order."""
+    paths = sorted(files)
+    outcomes: dict[str, Outcome] = {}
+    keys = {path: cache.model_key(path, files[path]) for path in paths} if cache is not None else {}
+    for path in paths:
+        cached = cache.load_model(keys[path]) if cache is not None else None
+        if cached is not None:
+            outcomes[path] = cached
+    missing = [path for path in paths if path not in outcomes]
+    done = len(outcomes)
+    if progress is not None:
+        progress(done, len(paths))
+    for path, pickled in _parse(missing, files, jobs):
+        if isinstance(pickled, bytes):
+            outcomes[path] = pickle.loads(pickled)
+            if cache is not None:
+                cache.store_model(keys[path], pickled)
+        else:  # a problem, or a model too deeply nested to pickle: made again here
+            outcomes[path] = pickled or _prepare(path, files[path])
+        done += 1
+        if progress is not None:
+            progress(done, len(paths))
+    return [outcomes[path] for path in paths]
+
+
+def _parse(paths: list[str], files: Mapping[str, bytes], jobs: int) -> list[tuple[str, Union[bytes, FileProblem, None]]]:
+    items = [(path, files[path]) for path in paths]
+    if jobs <= 1 or len(items) < _PARALLEL_FROM:
+        return [(path, model_bytes(item)) for path, item in zip(paths, items)]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        return list(zip(paths, pool.map(model_bytes, items, chunksize=max(1, len(items) // (jobs * 4)))))
+
+
+def model_bytes(item: tuple[str, bytes]) -> Union[bytes, FileProblem, None]:
+    """One file's model, pickled; a problem as it is; None for a model too deeply nested to pickle."""
+    path, data = item
+    outcome = _prepare(path, data)
+    if isinstance(outcome, FileProblem):
+        return outcome
+    try:
+        return pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        return None
+
+
+def _prepare(path: str, data: bytes) -> Outcome:
+    from pwlint.scan import prepare
+
+    return prepare(path, data)

@@ -1,0 +1,160 @@
+"""The result cache, worker processes and the prefilter: faster, never different.
+
+Every test compares against a run that cannot have been helped (no cache, one process, or no
+prefilter), on realistic projects, through the command line a user runs.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_pwlint, write_tree
+
+HELPER_USES_SHA256 = """\
+    import hashlib
+
+
+    def digest(value):
+        return hashlib.sha256(value.encode()).hexdigest()
+    """
+HELPER_USES_BCRYPT = """\
+    import bcrypt
+
+
+    def digest(value):
+        return bcrypt.hashpw(value.encode(), bcrypt.gensalt()).decode()
+    """
+PROJECT = {
+    "accounts/__init__.py": "",
+    "accounts/crypto.py": HELPER_USES_SHA256,
+    "accounts/views.py": """\
+        from accounts.crypto import digest
+
+
+        def register(request, db):
+            password = request.form["password"]
+            db.save(request.form["name"], digest(password))
+        """,
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))  # the signing key lives here
+    root = tmp_path / "project"
+    write_tree(root, {name: textwrap.dedent(text) for name, text in PROJECT.items()})
+    return root
+
+
+def check(root: Path, *args: str) -> str:
+    proc = run_pwlint("check", ".", "--quiet", *args, cwd=root)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.stdout
+
+
+def test_a_warm_run_gives_the_cold_result_and_keeps_the_cache_out_of_git(project: Path) -> None:
+    cold = check(project, "--no-cache")
+    assert not (project / ".pwlint_cache").exists()
+
+    first, second = check(project), check(project)
+
+    assert cold == first == second and "accounts/views.py:6" in cold
+    assert (project / ".pwlint_cache" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_a_run_answered_from_the_cache_does_not_import_libcst(project: Path) -> None:
+    check(project)
+    code = ("import contextlib, io, sys\nfrom pwlint.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['check', '.'])\n"
+            "print('libcst' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project, env=env, capture_output=True, text=True, check=False)
+
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_editing_a_helper_changes_the_findings_of_the_module_that_calls_it(project: Path) -> None:
+    assert "accounts/views.py:6" in check(project)
+
+    (project / "accounts/crypto.py").write_text(textwrap.dedent(HELPER_USES_BCRYPT))
+    assert check(project) == check(project, "--no-cache") == ""
+
+    (project / "accounts/crypto.py").write_text(textwrap.dedent(HELPER_USES_SHA256))
+    assert "accounts/views.py:6" in check(project)
+
+
+def test_damaged_and_foreign_entries_are_misses(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    expected = check(project, "--no-cache")
+    check(project)
+    entries = [path for path in (project / ".pwlint_cache").rglob("*.pickle")]
+    assert entries
+    for path in entries:
+        path.write_bytes(path.read_bytes()[:40] + b"garbage")
+    assert check(project) == expected
+
+    check(project)  # entries rewritten; now read them with another user's key
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "someone-else"))
+    assert check(project) == expected
+
+
+def test_overlapping_runs_share_the_cache_safely(project: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    runs = [subprocess.Popen([sys.executable, "-m", "pwlint", "check", ".", "-q"], cwd=project, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+
+    assert all(run.returncode == 1 for run in runs), [err for _, err in outputs]
+    assert len({out for out, _ in outputs}) == 1
+    assert check(project) == outputs[0][0]
+
+
+def test_clean_removes_the_cache(project: Path) -> None:
+    check(project)
+    proc = run_pwlint("clean", ".", cwd=project)
+
+    assert proc.returncode == 0 and "removed" in proc.stderr
+    assert not (project / ".pwlint_cache").exists()
+
+
+def test_output_is_byte_identical_for_any_number_of_workers(tmp_path: Path) -> None:
+    files = {f"app/service_{i}.py": f"""\
+        import hashlib
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        def login_{i}(username, password):
+            log.debug("login %s %s", username, password)
+            return hashlib.md5(password.encode()).hexdigest()
+        """ for i in range(12)}
+    write_tree(tmp_path, {name: textwrap.dedent(text) for name, text in files.items()})
+
+    outputs = {jobs: run_pwlint("check", ".", "--format", "sarif", "--no-cache", "--jobs", jobs, cwd=tmp_path).stdout
+               for jobs in ("1", "2", "3")}
+
+    assert len(set(outputs.values())) == 1
+    assert outputs["1"].count('"ruleId": "PW101"') == 12
+
+
+def test_prefilter_changes_no_finding_on_real_code(tmp_path: Path) -> None:
+    """pip's own network and authentication code, as installed next to the running interpreter."""
+    import pip
+
+    source = Path(pip.__file__).parent / "_internal"
+    with_prefilter = run_pwlint("check", str(source), "--format", "json", "--no-cache", cwd=tmp_path)
+    without = run_pwlint("check", str(source), "--format", "json", "--no-cache", "--no-prefilter", cwd=tmp_path)
+
+    assert with_prefilter.returncode in (0, 1), with_prefilter.stderr
+    assert _findings(with_prefilter.stdout) == _findings(without.stdout)
+
+
+def _findings(report: str) -> list[object]:
+    import json
+
+    return json.loads(report)["findings"]
