@@ -158,3 +158,21 @@ def _findings(report: str) -> list[object]:
     import json
 
     return json.loads(report)["findings"]
+
+
+def test_progress_shows_on_a_terminal_and_nowhere_else(project: Path) -> None:
+    import pty
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    env.pop("CI", None)
+    leader, follower = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "pwlint", "check", ".", "--no-cache"], cwd=project, env=env,
+                          stdout=subprocess.PIPE, stderr=follower, check=False, timeout=120)
+    os.close(follower)
+    shown = os.read(leader, 65536).decode(errors="replace")
+    os.close(leader)
+    piped = run_pwlint("check", ".", "--no-cache", cwd=project)
+
+    assert proc.returncode == 1
+    assert "files," in shown and "pwlint: " in shown
+    assert "files," not in piped.stderr
