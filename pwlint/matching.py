@@ -695,7 +695,8 @@ def _receiver(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression
 
 def _store_owners(c: Context) -> list[str]:
     """The objects a store at this site changes, innermost first: for `self.config["hosts"][i] = x`,
-    `self.config["hosts"]`, then `self.config`; for `cfg.set("db", "password", pw)`, `cfg`."""
+    `self.config[]`, then `self.config`; for `cfg.set("db", "password", pw)`, `cfg` (as `spelled`,
+    which needs no code generation; subscripts of one object count as that object)."""
     site = c.site
     if site is None:
         return []
@@ -707,7 +708,7 @@ def _store_owners(c: Context) -> list[str]:
         return []
     owners = []
     while isinstance(owner, (cst.Attribute, cst.Subscript, cst.Name)):
-        owners.append(c.model.module.code_for_node(owner))
+        owners.append(spelled(owner))
         if not isinstance(owner, (cst.Attribute, cst.Subscript)) or isinstance(owner.value, cst.Name) and \
                 owner.value.value == c.scope.self_name():
             break  # `self` alone is not the stored object; `self.config` is
@@ -729,9 +730,9 @@ def _saved_by(c: Context, globs: Sequence[str]) -> bool:
         name = terminal_name(call.func) or ""
         if not _glob_match(globs, name):
             continue
-        if isinstance(call.func, cst.Attribute) and c.model.module.code_for_node(call.func.value) in owners:
+        if isinstance(call.func, cst.Attribute) and spelled(call.func.value) in owners:
             return True
-        if any(c.model.module.code_for_node(arg.value) in owners for arg in call.args):
+        if any(spelled(arg.value) in owners for arg in call.args):
             return True
     return False
 

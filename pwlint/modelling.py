@@ -44,23 +44,26 @@ def model_files(files: Mapping[str, bytes], jobs: int, cache: Optional["Cache"],
     done = len(outcomes)
     if progress is not None:
         progress(done, len(paths))
-    for path, pickled in _parse(missing, files, jobs):
-        if isinstance(pickled, bytes):
-            outcomes[path] = pickle.loads(pickled)
+    for path, made in _parse(missing, files, jobs, cached=cache is not None):
+        if isinstance(made, bytes):
+            outcomes[path] = pickle.loads(made)
             if cache is not None:
-                cache.store_model(keys[path], pickled)
-        else:  # a problem, or a model too deeply nested to pickle: made again here
-            outcomes[path] = pickled or _prepare(path, files[path])
+                cache.store_model(keys[path], made)
+        else:  # a model made here, a problem, or a model too deeply nested to pickle (made again here)
+            outcomes[path] = made or _prepare(path, files[path])
         done += 1
         if progress is not None:
             progress(done, len(paths))
     return [outcomes[path] for path in paths]
 
 
-def _parse(paths: list[str], files: Mapping[str, bytes], jobs: int) -> list[tuple[str, Union[bytes, FileProblem, None]]]:
+def _parse(paths: list[str], files: Mapping[str, bytes], jobs: int,
+           cached: bool) -> list[tuple[str, Union[bytes, Outcome, None]]]:
+    """Parse in worker processes, or here for a handful of files or one job. Here, a model is
+    pickled only for the cache: pickling costs half a parse."""
     items = [(path, files[path]) for path in paths]
     if jobs <= 1 or len(items) < _PARALLEL_FROM:
-        return [(path, model_bytes(item)) for path, item in zip(paths, items)]
+        return [(path, model_bytes(item) if cached else _prepare(*item)) for path, item in zip(paths, items)]
     with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
         return list(zip(paths, pool.map(model_bytes, items, chunksize=max(1, len(items) // (jobs * 4)))))
 
