@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="add rule ids or prefixes to the selection (repeatable)")
     check.add_argument("--ignore", action="append", default=[], metavar="ID", help="skip these rule ids or prefixes")
     check.add_argument("--fail-on", choices=SEVERITIES, default=None,
-                       help="exit 1 only for findings at or above this severity (default: note, any finding)")
+                       help="exit 1 only for findings at or above this severity (default: warning; notes never fail by default)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (errors still exit 2)")
     baseline = check.add_mutually_exclusive_group()
     baseline.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline")

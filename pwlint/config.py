@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pwlint.scan loads the rule machinery; only resolve() needs 
     from pwlint.scan import Settings
 
 CONFIG_NAMES = ("pwlint.toml", "pyproject.toml")  # checked in this order in each directory
-DEFAULT_FAIL_ON = "note"  # any finding fails, as before --fail-on existed
+DEFAULT_FAIL_ON = "warning"  # notes are informational and never fail CI by default (standards.md §10)
 _SELECTOR = re.compile(r"^[A-Za-z]+[0-9]*$")
 _COMMENT_COLUMN = 56  # --show-settings aligns origins here; longer values push theirs right
 
