@@ -137,7 +137,7 @@ def _scope_options(parser: argparse.ArgumentParser) -> None:
 
 def _speed_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
-                        help="worker processes for parsing (default: one per CPU)")
+                        help="worker processes for parsing (default: one per CPU from 3 CPUs up, else 1)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write .pwlint_cache/ at the project root")
 
