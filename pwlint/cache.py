@@ -1,14 +1,11 @@
 """What a scan keeps between runs, in `.pwlint_cache/` at the project root.
 
-Two kinds of entry, both keyed by content, never by time:
-- **models**: each file's parsed and modelled form (`names.ModuleModel`), keyed by pwlint's own
-  code, the libcst and Python versions, the file's path and its bytes. Parsing is most of a cold
-  run, and loading a model back costs a sixth of it. Rules always run over the whole project
-  again, so flows across modules stay right whatever changed: editing a helper changes the
-  findings in every module that calls it;
-- **results**: a whole scan's findings, keyed by pwlint's code, the rules (their files' bytes), the
-  profile, the settings that change findings, and every scanned file's path and bytes. A run in
-  which nothing changed is answered from here without building an engine or importing libcst.
+A whole scan's findings, keyed by pwlint's own code (and the libcst and Python versions), the rules
+(their files' bytes), the profile and settings that change findings, and every scanned file's
+path and bytes. A run in which nothing changed is answered from here without building an engine
+or importing libcst. Any change to any file, a helper included, misses: rules always run over
+the whole project, so flows across modules stay right (editing a helper changes the findings in
+the modules that call it). Parsed models are not kept; see `modelling.py` for why.
 
 Entries are written through a temporary file and renamed, so two runs that overlap (two
 pre-commit hooks) never see half an entry; the last writer wins. A repository could ship a crafted
@@ -52,27 +49,13 @@ class Cache:
         if key is None:
             return None
         try:
-            (directory / "models").mkdir(parents=True, exist_ok=True)
-            (directory / "results").mkdir(exist_ok=True)
+            (directory / "results").mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.exists():
                 _write_atomic(ignore, b"# written by pwlint: the whole folder is a cache\n*\n")
         except OSError:
             return None
         return cls(directory, key)
-
-    # -- models -------------------------------------------------------------------------------
-    def model_key(self, path: str, data: bytes) -> str:
-        return _digest(code_digest(), path.encode("utf-8"), data)
-
-    def load_model(self, key: str) -> Any:
-        return self._load(self._model_path(key))
-
-    def store_model(self, key: str, pickled: bytes) -> None:
-        self._store(self._model_path(key), pickled)
-
-    def _model_path(self, key: str) -> Path:
-        return self.directory / "models" / key[:2] / f"{key[2:]}.pickle"
 
     # -- results ------------------------------------------------------------------------------
     def result_key(self, rule_files: Iterable[str], settings: Mapping[str, Any], files: Mapping[str, bytes]) -> str:
@@ -134,10 +117,6 @@ def clean(root: Path) -> bool:
     return True
 
 
-def pickle_model(model: Any) -> Optional[bytes]:
-    return _pickle(model)
-
-
 def _pickle(value: Any) -> Optional[bytes]:
     """Pickled bytes, or None for a value too deeply nested to pickle (then it is not cached)."""
     try:
@@ -148,7 +127,7 @@ def _pickle(value: Any) -> Optional[bytes]:
 
 @lru_cache(maxsize=1)
 def code_digest() -> bytes:
-    """pwlint's own code and the versions its pickles depend on: a change to either retires every entry."""
+    """pwlint's own code and the versions results depend on: a change to any retires every entry."""
     parts = [pwlint.__version__.encode(), sys.version.encode(), _libcst_version().encode()]
     package = Path(pwlint.__file__).parent
     for source in sorted(package.rglob("*.py")):

@@ -46,7 +46,7 @@ class Settings:
     root: Optional[Path] = None  # finding paths are relative to it; None: discovery.find_root
     default_excludes: Sequence[str] = DEFAULT_EXCLUDES  # a configured `exclude` replaces them
     observe: bool = False  # collect evidence of compliant sites (compliance reports); never changes findings
-    cache: bool = True  # keep models and results in .pwlint_cache/ at the root
+    cache: bool = True  # keep scan results in .pwlint_cache/ at the root
     jobs: int = 0  # worker processes for parsing; 0: one per CPU
 
 
@@ -159,7 +159,7 @@ def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"]
     if isinstance(cached, _Analysed):
         cached.fill(result)
     elif contents:
-        analysed = _analyse_files(settings, loaded, contents, cache, progress)
+        analysed = _analyse_files(settings, loaded, contents, progress)
         analysed.fill(result)
         if cache is not None:
             cache.store_result(key, analysed)
@@ -186,13 +186,13 @@ class _Analysed:
 
 
 def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, bytes],
-                   cache: Optional["Cache"], progress: Optional["Progress"]) -> _Analysed:
+                   progress: Optional["Progress"]) -> _Analysed:
     from pwlint.modelling import default_jobs, model_files
 
     engine = build_engine(loaded)
     observed = engine.observer_patterns if settings.observe else []
     chosen = Prefilter(engine.patterns + observed, enabled=settings.prefilter).select(contents)
-    outcomes = model_files({path: contents[path] for path in chosen}, settings.jobs or default_jobs(), cache, progress)
+    outcomes = model_files({path: contents[path] for path in chosen}, settings.jobs or default_jobs(), progress)
     models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
     problems = [outcome for outcome in outcomes if isinstance(outcome, FileProblem)]
     observations: list[Observation] = []
