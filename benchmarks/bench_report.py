@@ -66,7 +66,7 @@ def to_json(meta: Mapping[str, Any], results: Sequence[Result]) -> dict[str, Any
         row["median_s"] = _round(result.median)
         row["min_s"] = _round(min(result.seconds, default=None))
         row["max_s"] = _round(max(result.seconds, default=None))
-        row["ratio"] = _round(ratio(result, results), 2)
+        row["ratio"] = _round(ratio(result, results))
         rows.append(row)
     return {"schema_version": SCHEMA_VERSION, **meta, "results": rows}
 
@@ -125,7 +125,7 @@ def _row(result: Result, results: Sequence[Result]) -> str:
         _megabytes(result.tree_rss_kb),
         "" if result.files is None else str(result.files),
         "" if result.findings is None else str(result.findings),
-        "" if found is None else f"{found:.2f}x",
+        "" if found is None else f"{found:.3g}x",
     ))
 
 
