@@ -95,8 +95,8 @@ def render_table(meta: Mapping[str, Any], results: Sequence[Result]) -> str:
             lines.append(_format_row(_COLUMNS))
             lines.extend(_row(result, results) for result in block)
             lines.append("")
-    lines.append("vs pwlint: this row's median / pwlint cold's (warm rows: / pwlint warm), same files, "
-                 "same run; above 1 means pwlint is faster.")
+    lines.append("vs pwlint: this row's median divided by pwlint cold's (ruff warm: by pwlint warm's), same "
+                 "files, same run; above 1, pwlint at its default --jobs is that many times faster.")
     lines.append("peak RSS: largest single process; tree RSS: all its processes together, sampled.")
     return "\n".join(lines) + "\n"
 
