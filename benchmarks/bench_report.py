@@ -125,13 +125,20 @@ def _row(result: Result, results: Sequence[Result]) -> str:
         _megabytes(result.tree_rss_kb),
         "" if result.files is None else str(result.files),
         "" if result.findings is None else str(result.findings),
-        "" if found is None else f"{found:.3g}x",
+        _times(found),
     ))
 
 
 def _format_row(cells: Sequence[str]) -> str:
     name, *numbers = cells
-    return f"  {name:<{_NAME_WIDTH}}" + "".join(f"{cell:>10}" for cell in numbers)
+    return (f"  {name:<{_NAME_WIDTH}}" + "".join(f"{cell:>10}" for cell in numbers)).rstrip()
+
+
+def _times(value: float | None) -> str:
+    """Two decimals, or two significant digits below 0.1 so that Ruff's ratios keep a figure."""
+    if value is None:
+        return ""
+    return f"{value:.2g}x" if value < 0.1 else f"{value:.2f}x"
 
 
 def _seconds(value: float | None) -> str:
