@@ -73,8 +73,9 @@ def _run(argv: Sequence[str], cwd: Path | None = None) -> subprocess.CompletedPr
 
 
 def _why(result: subprocess.CompletedProcess[str]) -> str:
-    """pip and venv put the reason for a failure in their last line of output."""
-    lines = (result.stderr or result.stdout).strip().splitlines()
+    """The line that says why pip or venv failed: pip's last ``ERROR:`` line (indented when it
+    comes from a build subprocess), else the last line."""
+    lines = [line.strip() for line in (result.stderr or result.stdout).strip().splitlines()]
     errors = [line for line in lines if line.startswith("ERROR")]
     return (errors or lines or [f"exit code {result.returncode}"])[-1][:300]
 

@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BenchError as error:
         return _fail(str(error), error.exit_code)
     except OSError as error:  # a full disk or an unwritable cache folder, not a bug to trace
-        return _fail(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), EXIT_SETUP)
+        return _fail(f"{error.filename}: {error.strerror}" if error.filename else str(error), EXIT_SETUP)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
     print(render_table(meta, results), end="")
