@@ -57,8 +57,12 @@ class Case:
 
     @property
     def report(self) -> str:
-        """The report's file name, unique within a target's work folder."""
-        return "".join(c if c.isalnum() else "-" for c in self.name) + ".json"
+        return report_name(self.name)
+
+
+def report_name(case_name: str) -> str:
+    """A case's report file, named after the case so that each is unique within a work folder."""
+    return "".join(c if c.isalnum() else "-" for c in case_name) + ".json"
 
 
 def pwlint_cold(pwlint: Tool, target: Target) -> Case:
@@ -99,7 +103,7 @@ def _needs(feature: str, features: frozenset[str], reason: str, case: Case) -> C
 def _pwlint_scan(pwlint: Tool, target: Target, name: str, *extra: str) -> tuple[str, ...]:
     scope = ("--include-tests",) if target.scope == "all" else ()
     return (str(pwlint.executable), "check", "--isolated", "--exit-zero", "--format", "json",
-            "--output", str(target.work / Case(name, "pwlint").report), *scope, *extra, target.subfolder)
+            "--output", str(target.work / report_name(name)), *scope, *extra, target.subfolder)
 
 
 def _pre_commit(pwlint: Tool, target: Target) -> Case:
@@ -107,7 +111,7 @@ def _pre_commit(pwlint: Tool, target: Target) -> Case:
     name = "pwlint pre-commit, 10 files, cold"
     files = pre_commit_files(target.root, list(target.files))
     argv = (str(pwlint.executable), "check", "--isolated", "--exit-zero", "--force-exclude",
-            "--format", "json", "--output", str(target.work / Case(name, "pwlint").report), *files)
+            "--format", "json", "--output", str(target.work / report_name(name)), *files)
     return Case(name, "pwlint", argv, state="cold")
 
 
@@ -138,7 +142,7 @@ def _peer_case(name: str, tool: Tool, args: Sequence[str], ok_codes: frozenset[i
                target: Target) -> Case:
     if tool.executable is None:
         return Case(name, tool.name, status="unavailable", reason=tool.reason)
-    report = str(target.work / Case(name, tool.name).report)
+    report = str(target.work / report_name(name))
     argv = (str(tool.executable), *(report if arg == "{report}" else arg for arg in args))
     return Case(name, tool.name, argv, ok_codes, state="warm" if reference == WARM else "none",
                 compare_to=reference)

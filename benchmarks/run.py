@@ -57,8 +57,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=_positive, help=f"timed runs per measurement (default {DEFAULT_RUNS}; "
                                                        "--quick: 1); the table shows the median")
-    parser.add_argument("--json", type=Path, default=HERE / "results.json", metavar="FILE",
-                        help="write the results here (default: benchmarks/results.json)")
+    parser.add_argument("--json", type=Path, metavar="FILE",
+                        help="write the results here (default: benchmarks/results.json; "
+                             "--quick: quick-results.json in the cache folder)")
     parser.add_argument("--cache-dir", type=Path, default=HERE / ".cache", metavar="DIR",
                         help="downloads, extracted inputs and virtualenvs (default: benchmarks/.cache)")
     parser.add_argument("--inputs", type=_names(list(INPUTS)), default=list(INPUTS), metavar="NAMES",
@@ -73,6 +74,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.inputs, args.no_peers = ["django"], True
     args.runs = args.runs or (1 if args.quick else DEFAULT_RUNS)
     args.subfolder = QUICK_SUBFOLDER if args.quick else "."
+    # A smoke run must not overwrite the committed results of the last full run.
+    args.json = args.json or (args.cache_dir / "quick-results.json" if args.quick else HERE / "results.json")
     return args
 
 

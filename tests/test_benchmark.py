@@ -64,6 +64,7 @@ def test_quick_is_one_run_on_a_subfolder_without_peers() -> None:
     args = run.parse_args(["--quick", "--inputs", "ansible-core"])
 
     assert (args.runs, args.inputs, args.no_peers, args.subfolder) == (1, ["django"], True, "django/contrib/auth")
+    assert args.json == BENCHMARKS / ".cache" / "quick-results.json"
     assert run.parse_args(["--quick", "--runs", "3"]).runs == 3
 
 
