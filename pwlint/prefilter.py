@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Optional
 
 from pwlint.matching import PASSWORD_TOKENS, Pattern
 
@@ -57,7 +57,7 @@ class Prefilter:
 
     def __init__(self, patterns: Iterable[Pattern], enabled: bool = True) -> None:
         self.enabled = enabled
-        self._requirements: list[tuple[re.Pattern[bytes], ...]] = []
+        self._requirements: list[tuple[_Group, ...]] = []
         for pattern in patterns:
             if not pattern.tokens:
                 self.enabled = False
@@ -72,11 +72,11 @@ class Prefilter:
         if not self.enabled:
             return Triage(True, True)
         lowered = data.lower()
-        found: dict[re.Pattern[bytes], bool] = {}  # many patterns share a group: search each once
+        found: dict[_Group, bool] = {}  # many patterns share a group: search each once
 
-        def has(group: re.Pattern[bytes]) -> bool:
+        def has(group: _Group) -> bool:
             if group not in found:
-                found[group] = group.search(lowered) is not None
+                found[group] = group.found_in(lowered)
             return found[group]
 
         alone = any(all(has(group) for group in groups) for groups in self._requirements)
@@ -102,6 +102,22 @@ class Prefilter:
         return chosen
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Tokens of which a file must hold one. Plain words are found by substring search, several
+    times faster than a regular-expression alternation over the same words; the few tokens that
+    are expressions (`(?<![a-z])pw(?![a-z])`) are searched as one."""
+
+    words: tuple[bytes, ...]
+    expression: Optional[re.Pattern[bytes]]
+
+    def found_in(self, lowered: bytes) -> bool:
+        return any(word in lowered for word in self.words) or bool(self.expression and self.expression.search(lowered))
+
+
 @lru_cache(maxsize=None)
-def _compile(group: tuple[str, ...]) -> re.Pattern[bytes]:
-    return re.compile("|".join(group).lower().encode("utf-8"))
+def _compile(group: tuple[str, ...]) -> _Group:
+    tokens = [token.lower() for token in group]
+    words = tuple(token.encode("utf-8") for token in tokens if re.escape(token) == token)
+    expressions = [token for token in tokens if re.escape(token) != token]
+    return _Group(words, re.compile("|".join(expressions).encode("utf-8")) if expressions else None)
