@@ -4,7 +4,8 @@ The walk happens once per file (`names.build_model`); here every collected site 
 patterns of its kind, across all rules, so no work is repeated per rule. The `Program` answers
 questions that cross files (where a parameter's value comes from, what a helper returns).
 Positions are the costly part of libcst metadata, so they are computed only for files that have a
-match or that a reported flow passes through.
+match or that a reported flow passes through, and a file's sites meet only the patterns whose
+tokens the file holds (`prefilter.may_match_here`): two thirds of the tries on Django.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pwlint.findings import Finding, FlowStep, Observation, Region
 from pwlint.matching import Context, Pattern
 from pwlint.names import ModuleModel, Site, terminal_name
 from pwlint.passwords import Flow
+from pwlint.prefilter import may_match_here
 from pwlint.program import Program
 from pwlint.ruleset import Observer, Rule
 
@@ -77,6 +79,7 @@ class Engine:
         matches: list[Match] = []
         seen: set[tuple[str, int, int]] = set()
         oracle = program.oracle(model)
+        index = index.narrowed("\n".join(model.lines).lower().encode("utf-8", "replace"))
         for site in model.sites:
             ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement,
                           site=site, program=program)
@@ -134,10 +137,11 @@ class _PatternIndex:
     globs leave it open, so a call is offered only to the patterns that can name it."""
 
     def __init__(self, entries: Iterable[_Entry]) -> None:
+        self._entries = list(entries)
         self._by_kind: dict[str, list[_Entry]] = {}
         self._calls_named: dict[str, list[_Entry]] = {}
         self._calls_open: list[_Entry] = []
-        for entry in entries:
+        for entry in self._entries:
             pattern = entry[1]
             self._by_kind.setdefault(pattern.kind, []).append(entry)
             if pattern.kind == "call" and pattern.callee_names is not None:
@@ -145,6 +149,10 @@ class _PatternIndex:
                     self._calls_named.setdefault(name, []).append(entry)
             elif pattern.kind == "call":
                 self._calls_open.append(entry)
+
+    def narrowed(self, lowered: bytes) -> "_PatternIndex":
+        """The index of the patterns that can match in a file of this (lower-cased) source."""
+        return _PatternIndex(entry for entry in self._entries if may_match_here(entry[1], lowered))
 
     def candidates(self, site: Site, model: ModuleModel) -> list[_Entry]:
         """The patterns a site may match: for a call, those whose callee names include its last name

@@ -102,6 +102,13 @@ class Prefilter:
         return chosen
 
 
+def may_match_here(pattern: Pattern, lowered: bytes) -> bool:
+    """Whether a pattern can match at a site in this file (lower-cased source): its own tokens must
+    occur here, as the module docstring argues. Its password group need not: a password reaches
+    a helper through a parameter of any name."""
+    return all(_compile(group).found_in(lowered) for group in pattern.tokens if group != _PASSWORD_GROUP)
+
+
 @dataclass(frozen=True)
 class _Group:
     """Tokens of which a file must hold one. Plain words are found by substring search, several
