@@ -71,3 +71,17 @@ def test_github_workflow_uses_the_actions_inputs_with_the_permissions_upload_nee
     assert set(step["with"]) <= set(action["inputs"])
     table = README[README.index("| Input | Default | Meaning |"):].split("\n\n")[0]
     assert re.findall(r"^\| `([a-z-]+)` \|", table, re.M) == list(action["inputs"])
+
+
+def test_rule_documentation_is_current_and_every_help_uri_lands_on_it(capsys) -> None:
+    """SARIF `helpUri`s point into docs/rules.md; a rule edited without regenerating it would
+    send reviewers to stale text."""
+    assert cli.main(["rules", "--format", "md", "--isolated"]) == 0
+    generated = capsys.readouterr().out
+    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == generated, \
+        "docs/rules.md is stale: run `pwlint rules --format md > docs/rules.md`"
+    from pwlint.ruleset import builtin_rules_dir, load_rules
+
+    for rule in load_rules([builtin_rules_dir()]):
+        assert rule.meta.help_uri.endswith(f"docs/rules.md#{rule.id.lower()}")
+        assert f"\n## {rule.id}\n" in generated
