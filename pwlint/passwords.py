@@ -189,6 +189,28 @@ def is_password_source_function(name: str) -> bool:
     return not any(word in _NOT_PASSWORD_WORDS for word in words)
 
 
+def _chain(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands of a chain of `+`, implicit string concatenation or `and`/`or`, left to right,
+    found without recursion: a codec module's table is 256 concatenated strings, and recursing once
+    per link overflowed Python's stack."""
+    operands: list[cst.BaseExpression] = []
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if _links(node, expr):
+            todo += [node.right, node.left]  # type: ignore[attr-defined]
+        else:
+            operands.append(node)
+    return operands
+
+
+def _links(node: cst.BaseExpression, like: cst.BaseExpression) -> bool:
+    """Whether a node continues the chain `like` starts: the same kind of link."""
+    if isinstance(like, cst.BinaryOperation):
+        return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add)
+    return type(node) is type(like)
+
+
 _IN_PROGRESS = object()
 
 
@@ -312,9 +334,9 @@ class PasswordOracle:
                 field_name = _template_field(expr.left, _PERCENT_FIELDS)
                 if field_name:
                     return self._source(field_name, expr)
-            if isinstance(expr.operator, (cst.Add, cst.Modulo)):
+            if isinstance(expr.operator, cst.Modulo):
                 return self.carries(expr.left, scope) or self.carries(expr.right, scope)
-            return None
+            return self._first(_chain(expr), scope) if isinstance(expr.operator, cst.Add) else None
         if isinstance(expr, cst.FormattedString):
             return self._first(
                 [part.expression for part in expr.parts if isinstance(part, cst.FormattedStringExpression)],
@@ -326,12 +348,10 @@ class PasswordOracle:
             return self._first(
                 [element.value for element in expr.elements if isinstance(element, cst.DictElement)], scope
             )
-        if isinstance(expr, cst.ConcatenatedString):
-            return self.carries(expr.left, scope) or self.carries(expr.right, scope)
+        if isinstance(expr, (cst.ConcatenatedString, cst.BooleanOperation)):
+            return self._first(_chain(expr), scope)
         if isinstance(expr, (cst.IfExp,)):
             return self.carries(expr.body, scope) or self.carries(expr.orelse, scope)
-        if isinstance(expr, cst.BooleanOperation):
-            return self.carries(expr.left, scope) or self.carries(expr.right, scope)
         if isinstance(expr, cst.Await):
             return self.carries(expr.expression, scope)
         return None

@@ -190,6 +190,36 @@ def test_recursion_and_import_cycles_terminate(tmp_path: Path) -> None:
     assert where(found) == {("loop/b.py", 9, "PW801")}
 
 
+def test_long_chains_of_concatenation_are_followed_without_deep_recursion(tmp_path: Path) -> None:
+    """Codec modules hold tables of 256 implicitly concatenated strings; a chain that long must
+    neither overflow the stack nor hide a password at its end."""
+    table = "\n".join(f"                {chr(39)}\\x{i:02x}{chr(39)}" for i in range(600))
+    joined = " + ".join(f"{chr(39)}{i}{chr(39)}" for i in range(40))
+    found = findings(tmp_path, {
+        "codec.py": f"""\
+            import codecs
+
+
+            def decode(input, errors="strict"):
+                return codecs.charmap_decode(input, errors, decoding_table)
+
+
+            decoding_table = (
+            {table}
+            )
+            """,
+        "audit.py": f"""\
+            import logging
+
+
+            def record(user, password):
+                logging.info({joined} + user + password)
+            """,
+    }, prefilter=False)
+
+    assert where(found) == {("audit.py", 5, "PW801")}
+
+
 @pytest.mark.parametrize("code", [
     # a high-entropy API token is not a password
     """\
