@@ -140,12 +140,34 @@ def _speed_options(parser: argparse.ArgumentParser) -> None:
                         help="worker processes for parsing (default: one per CPU from 3 CPUs up, else 1)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write .pwlint_cache/ at the project root")
+    parser.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
+                        help='skip larger files, e.g. 1MB or 500kB; 0: no limit (default: 1MB)')
+    parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                        help="give up on a file that takes longer to parse (default: 60)")
 
 
 def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
     return int(text)
+
+
+def _size(text: str) -> int:
+    from pwlint.config import parse_size
+
+    size = parse_size(text)
+    if size is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1000000, 1MB or 500kB")
+    return size
+
+
+def _seconds(text: str) -> float:
+    from pwlint.config import parse_seconds
+
+    seconds = parse_seconds(text)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
@@ -181,6 +203,8 @@ def _command_line(args: argparse.Namespace) -> CommandLine:
         prefilter=not getattr(args, "no_prefilter", False),
         cache=not getattr(args, "no_cache", False),
         jobs=getattr(args, "jobs", 0),
+        max_file_size=getattr(args, "max_file_size", None),
+        timeout=getattr(args, "timeout", None),
     )
 
 
@@ -214,9 +238,11 @@ def _check(args: argparse.Namespace) -> int:
     report = reporters.render(args.format, result, color=color, quiet=args.quiet,
                               include_suppressed=args.include_suppressed, sarif_category=args.sarif_category)
     _emit(report, args.output)
-    if args.output is not None and not args.quiet:
+    if not args.quiet:
+        from pwlint.reporters.text import problem_line
+
         for problem in result.problems:
-            print(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
+            print(problem_line(problem), file=sys.stderr)
     return policy.exit_code(result, resolved.fail_on, exit_zero=args.exit_zero)
 
 
