@@ -308,15 +308,15 @@ class TestFileSystemOddities:
         assert result.problems == []
 
     def test_file_symlinks_inside_the_root_are_read_and_broken_ones_reported(self, tmp_path: Path) -> None:
-        make_tree(tmp_path, {"project/real.py": "", "secret.py": ""})
+        make_tree(tmp_path, {"project/real.py": "", "project/sub/x.py": "", "secret.py": ""})
         project = tmp_path / "project"
         (project / "alias.py").symlink_to(project / "real.py")
         (project / "dangling.py").symlink_to(project / "missing.py")
         (project / "loop.py").symlink_to(project / "loop.py")
         (project / "out.py").symlink_to(tmp_path / "secret.py")
-        (project / "pkg.py").symlink_to(tmp_path, target_is_directory=True)
+        (project / "pkg.py").symlink_to(project / "sub", target_is_directory=True)
         result = discover([project], root=project)
-        assert rel(result.files, project) == ["alias.py", "real.py"]
+        assert rel(result.files, project) == ["alias.py", "real.py", "sub/x.py"]
         assert result.problems == [
             FileProblem("dangling.py", 0, 0, "a broken symbolic link"),
             FileProblem("loop.py", 0, 0, "a symbolic link loop"),
