@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence, TextIO
 
 from pwlint import __version__
 from pwlint.config import CommandLine, ConfigError
@@ -41,6 +41,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (RuleError, ConfigError) as error:
         print(f"pwlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (`pwlint rules | head`): its choice, not an error
+        _discard(sys.stdout)
+        _discard(sys.stderr)
+        return EXIT_CLEAN
     except OSError as error:
         print(f"pwlint: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return EXIT_ERROR
@@ -51,9 +55,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("pwlint: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        sys.stderr.close()
-        return EXIT_ERROR
+
+
+def _discard(stream: TextIO) -> None:
+    """Point a closed pipe's descriptor at the null device, so that nothing written later, not
+    even the interpreter's last flush at exit, fails with a traceback."""
+    try:
+        stream.flush()
+    except OSError:
+        pass
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -321,9 +335,14 @@ def _is_terminal() -> bool:
 
 
 def _emit(text: str, output: Optional[Path]) -> None:
+    """A reader that stops reading (`pwlint check | head`) ends the report quietly; the exit code
+    still says what the scan found."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _discard(sys.stdout)
         return
     write_atomic(output, text)
 
