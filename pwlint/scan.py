@@ -109,20 +109,27 @@ def prepare(path: str, data: bytes) -> Union["ModuleModel", FileProblem]:
 
 
 def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
-                    observations: Optional[list[Observation]] = None) -> list[Finding]:
+                    observations: Optional[list[Observation]] = None,
+                    problems: Optional[list[FileProblem]] = None) -> list[Finding]:
     """Run the rules over every parsed module at once, so flows between them are seen. Evidence of
-    compliant sites goes to `observations` when a list is given.
+    compliant sites goes to `observations` when a list is given; rule patterns that ran out of time
+    on a file (`rule_regex.py`) go to `problems`.
 
     A finding may sit in another module than the one whose rule site matched (where a password was
     handed to a helper), so suppression comments are read per finding's own file."""
     from pwlint import suppressions
     from pwlint.program import Program
+    from pwlint.rule_regex import bounded
 
     program = Program(models)
     located = {}
-    for model in models:
-        for item in engine.evaluate(model, program, observations):
-            located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
+    with bounded() as watch:
+        for model in models:
+            watch.enter(model.path)
+            for item in engine.evaluate(model, program, observations):
+                located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
+    if problems is not None:
+        problems += [FileProblem(path, 1, 1, message) for path, message in watch.problems]
     lines = {model.path: model.lines for model in models}
     by_path: dict[str, list[Located]] = {}
     for item in located.values():
@@ -292,7 +299,7 @@ def _analyse_here(loaded: LoadedRules, files: dict[str, bytes], observe: bool, s
         (problems if isinstance(outcome, FileProblem) else models).append(outcome)
     started("")
     observations: list[Observation] = []
-    findings = analyse_project(models, engine, observations if observe else None)
+    findings = analyse_project(models, engine, observations if observe else None, problems)
     return _Analysed(findings, problems, len(models), observations)
 
 
@@ -305,7 +312,7 @@ def _analyse_pooled(settings: Settings, loaded: LoadedRules, files: dict[str, by
     models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
     problems = [outcome for outcome in outcomes if isinstance(outcome, FileProblem)]
     observations: list[Observation] = []
-    findings = analyse_project(models, engine, observations if settings.observe else None)
+    findings = analyse_project(models, engine, observations if settings.observe else None, problems)
     return _Analysed(findings, problems, len(models), observations)
 
 
