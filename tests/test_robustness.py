@@ -458,3 +458,86 @@ def test_broken_rules_and_settings_exit_2_and_write_nothing(
     assert not absent.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.sarif", "project"]  # no temporary files left
     assert not (root / "pwned").exists()
+
+
+# -- Ctrl-C -------------------------------------------------------------------------------------
+
+def _children(pid: int) -> list[str]:
+    """The process ids of `pid`'s children (Linux): pwlint's workers exist once parsing has begun."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+def _many_files(root: Path, count: int) -> Path:
+    """A tree that takes seconds to parse: dense modules that all mention a password."""
+    body = "".join(f"password_{n} = f(a{n}, b[{n}], c.d{n}, *e, **g) + h({n}) * i - j ** k\n" for n in range(60))
+    return write(root, {"accounts.py": GOOD, **{f"pkg{n % 10}/module_{n}.py": body for n in range(count)}})
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds pwlint's workers through /proc")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_mid_scan_exits_130_quietly_and_leaves_nothing_behind(tmp_path: Path, jobs: str) -> None:
+    root = _many_files(tmp_path / "project", 40)
+    env = dict(os.environ, PYTHONPATH=str(REPO), NO_COLOR="1")
+    command = [sys.executable, "-m", "pwlint", "check", ".", "--format", "sarif", "--output", "../out.sarif"]
+    proc = subprocess.Popen([*command, "--jobs", jobs], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the scan ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole process group
+    out, err = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, err
+    assert err == "pwlint: interrupted\n"
+    assert out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]  # no report, no temporary file
+    cached = run_pwlint(*command[3:], cwd=root)
+    cached_again = run_pwlint(*command[3:], cwd=root)
+    report = (tmp_path / "out.sarif").read_text(encoding="utf-8")
+    fresh = run_pwlint(*command[3:], "--no-cache", cwd=root)
+    assert cached.returncode == cached_again.returncode == fresh.returncode == 1, fresh.stderr
+    assert report == (tmp_path / "out.sarif").read_text(encoding="utf-8")
+    assert cached.stderr == cached_again.stderr == fresh.stderr
+
+
+# -- the same input gives the same bytes ---------------------------------------------------------
+
+HOSTILE_TREE: dict[str, Union[str, bytes]] = {
+    "accounts.py": GOOD,
+    "legacy.py": 'print "password"\n',
+    "nul.py": b"password = 1\x00\n",
+    "big.py": GOOD + "# padding\n" * 300,
+    **{f"shop/m{n}.py": GOOD.replace("md5", ("sha1", "sha256", "md5")[n % 3]) for n in range(9)},
+}
+
+
+def _sarif(root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
+    """The SARIF report as bytes written, with the scan root (the one thing that differs between
+    two copies of a tree) written as ROOT."""
+    check(root, capsys, monkeypatch, "--max-file-size", "2kB", *args)
+    text = (root.parent / "out.sarif").read_text(encoding="utf-8")
+    return text.replace(root.resolve().as_uri(), "file:///ROOT")
+
+
+def test_output_is_byte_identical_across_runs_jobs_and_file_system_order(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    first = write(tmp_path / "first" / "project", HOSTILE_TREE)
+    second = write(tmp_path / "second" / "project", dict(reversed(HOSTILE_TREE.items())))
+    (first / "link.py").symlink_to("gone.py")
+    (second / "link.py").symlink_to("gone.py")
+
+    reports = [_sarif(first, capsys, monkeypatch, "--jobs", "1"),
+               _sarif(first, capsys, monkeypatch, "--jobs", "1"),
+               _sarif(first, capsys, monkeypatch, "--jobs", "2"),
+               _sarif(second, capsys, monkeypatch, "--jobs", "2"),
+               _sarif(second, capsys, monkeypatch, "--jobs", "1")]
+
+    assert all(report == reports[0] for report in reports[1:])
+    document = json.loads(reports[0])
+    assert len(document["runs"][0]["results"]) == 10
+    assert len(document["runs"][0]["invocations"][0]["toolExecutionNotifications"]) == 4
