@@ -14,6 +14,7 @@ and work that names no file ("") has none.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import signal
 import sys
@@ -168,6 +169,7 @@ def _death(exitcode: int) -> str:
 def _serve(connection: Connection, work: Work) -> None:
     """A worker's loop: a task in, its result out, until the supervisor closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle; it ends us
+    faulthandler.disable()  # a crash is the supervisor's to report, in one line, not as a traceback
 
     def started(path: str) -> None:
         connection.send(("start", path))

@@ -243,6 +243,20 @@ def test_deeply_nested_expressions(tmp_path: Path, capsys: pytest.CaptureFixture
     run.assert_problem("nested.py", "cannot parse")
 
 
+def test_a_parser_crash_prints_no_traceback_even_with_a_fault_handler(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYTHONFAULTHANDLER=1 (or pytest) makes a crashing process print its Python stack; a worker
+    turns it off, since the supervisor reports the crash in one line."""
+    root = project(tmp_path, {"nested.py": "password = " + "(" * 5000 + "password" + ")" * 5000 + "\n"})
+    monkeypatch.setenv("PYTHONFAULTHANDLER", "1")
+
+    proc = run_pwlint("check", ".", "--no-cache", "--quiet", cwd=root)
+
+    assert proc.returncode == 1
+    assert proc.stderr == ""  # --quiet: not even the problem line
+    assert "accounts.py:5:28: PW101" in proc.stdout
+
+
 def test_a_file_that_takes_too_long_is_given_up_on_its_own(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A parse that hangs, made honest: a real file that takes seconds to parse under a timeout
