@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence, TextIO
 
 from pwlint import __version__
 from pwlint.config import CommandLine, ConfigError
@@ -41,6 +41,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (RuleError, ConfigError) as error:
         print(f"pwlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader went away (`pwlint rules | head`): its choice, not an error
+        _discard(sys.stdout)
+        _discard(sys.stderr)
+        return EXIT_CLEAN
     except OSError as error:
         print(f"pwlint: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
         return EXIT_ERROR
@@ -51,9 +55,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("pwlint: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        sys.stderr.close()
-        return EXIT_ERROR
+
+
+def _discard(stream: TextIO) -> None:
+    """Point a closed pipe's descriptor at the null device, so that nothing written later, not
+    even the interpreter's last flush at exit, fails with a traceback."""
+    try:
+        stream.flush()
+    except OSError:
+        pass
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -141,12 +155,34 @@ def _speed_options(parser: argparse.ArgumentParser) -> None:
                         help="worker processes for parsing (default: one per CPU from 3 CPUs up, else 1)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write .pwlint_cache/ at the project root")
+    parser.add_argument("--max-file-size", type=_size, default=None, metavar="SIZE",
+                        help='skip larger files, e.g. 1MB or 500kB; 0: no limit (default: 1MB)')
+    parser.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                        help="give up on a file that takes longer to parse (default: 60)")
 
 
 def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 or more)")
     return int(text)
+
+
+def _size(text: str) -> int:
+    from pwlint.config import parse_size
+
+    size = parse_size(text)
+    if size is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1000000, 1MB or 500kB")
+    return size
+
+
+def _seconds(text: str) -> float:
+    from pwlint.config import parse_seconds
+
+    seconds = parse_seconds(text)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
@@ -182,6 +218,8 @@ def _command_line(args: argparse.Namespace) -> CommandLine:
         prefilter=not getattr(args, "no_prefilter", False),
         cache=not getattr(args, "no_cache", False),
         jobs=getattr(args, "jobs", 0),
+        max_file_size=getattr(args, "max_file_size", None),
+        timeout=getattr(args, "timeout", None),
     )
 
 
@@ -215,9 +253,11 @@ def _check(args: argparse.Namespace) -> int:
     report = reporters.render(args.format, result, color=color, quiet=args.quiet,
                               include_suppressed=args.include_suppressed, sarif_category=args.sarif_category)
     _emit(report, args.output)
-    if args.output is not None and not args.quiet:
+    if not args.quiet:
+        from pwlint.reporters.text import problem_line
+
         for problem in result.problems:
-            print(f"{problem.path}:{problem.line}:{problem.column}: {problem.message}", file=sys.stderr)
+            print(problem_line(problem), file=sys.stderr)
     return policy.exit_code(result, resolved.fail_on, exit_zero=args.exit_zero)
 
 
@@ -296,9 +336,14 @@ def _is_terminal() -> bool:
 
 
 def _emit(text: str, output: Optional[Path]) -> None:
+    """A reader that stops reading (`pwlint check | head`) ends the report quietly; the exit code
+    still says what the scan found."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _discard(sys.stdout)
         return
     write_atomic(output, text)
 

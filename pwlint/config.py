@@ -84,6 +84,8 @@ class CommandLine:
     prefilter: bool = True
     cache: bool = True
     jobs: int = 0
+    max_file_size: Optional[int] = None
+    timeout: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,43 @@ def _severity(value: Any, place: _Place) -> str:
     return str(value)
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def parse_size(value: Any) -> Optional[int]:
+    """Bytes from a number or a size such as "1MB", "500 kB" or "2MiB" (k, M, G are powers of
+    1000, Ki, Mi, Gi of 1024); None if it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    found = _SIZE.match(value) if isinstance(value, str) else None
+    return int(float(found.group(1)) * _UNITS[(found.group(2) or "").lower()]) if found else None
+
+
+def parse_seconds(value: Any) -> Optional[float]:
+    """A positive number of seconds, or None."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+    return float(value) if ok else None
+
+
+def _size(value: Any, place: _Place) -> int:
+    size = parse_size(value)
+    if size is None:
+        raise place.error(f"expected a size such as 1000000 or \"1MB\" (0: no limit), got {_shown(value)}")
+    return size
+
+
+def _seconds(value: Any, place: _Place) -> float:
+    if isinstance(value, str) or parse_seconds(value) is None:
+        raise place.error(f"expected a number of seconds above 0, got {_shown(value)}")
+    return float(value)
+
+
 def _table(check_key: _Check, check_value: _Check) -> _Check:
     def check(value: Any, place: _Place) -> dict[Any, Any]:
         if not isinstance(value, dict):
@@ -202,6 +241,8 @@ _KEYS: dict[str, _Check] = {
     "fail-on": _severity,
     "severity": _table(_selector, _severity),
     "warn-unused-ignores": _boolean,
+    "max-file-size": _size,
+    "timeout": _seconds,
 }
 
 
@@ -428,7 +469,7 @@ class _Merge:
         return value
 
     def resolved(self) -> Resolved:
-        from pwlint.scan import DEFAULT_PROFILE, Settings
+        from pwlint.scan import DEFAULT_MAX_FILE_SIZE, DEFAULT_PROFILE, DEFAULT_TIMEOUT, Settings
 
         cli = self.cli
         # Ruff's layering: a --select on the command line starts over, dropping the file's ignore too
@@ -456,6 +497,8 @@ class _Merge:
             prefilter=cli.prefilter,
             cache=cli.cache,
             jobs=cli.jobs,
+            max_file_size=self.scalar("max-file-size", cli.max_file_size, DEFAULT_MAX_FILE_SIZE),
+            timeout=self.scalar("timeout", cli.timeout, DEFAULT_TIMEOUT),
             root=self._root(),
         )
         return Resolved(

@@ -36,6 +36,7 @@ metadata, tool caches) are pruned without being counted.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
@@ -124,9 +125,20 @@ class FileSet:
 def relative_posix(path: Path, root: Path) -> str:
     """Name a path the way findings do, so reports read the same on every platform."""
     try:
-        return path.relative_to(root).as_posix()
+        return printable(path.relative_to(root).as_posix())
     except ValueError:
-        return path.as_posix()
+        return printable(path.as_posix())
+
+
+def printable(name: str) -> str:
+    """A file name that is not UTF-8 (kept by Python as surrogate escapes) with its odd bytes
+    written as `\\xe9`: every report, the cache and a terminal can hold it, and it still names
+    one file."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def find_root(paths: Sequence[str | os.PathLike[str]]) -> Path:
@@ -242,6 +254,7 @@ class _Filters:
     """The filters of one discover() call, compiled once rather than per entry."""
 
     root: Path
+    real_root: str  # with symlinks resolved: where links may lead
     default_excludes: re.Pattern[str]
     user_excludes: pathspec.GitIgnoreSpec | None
     test_dirs: re.Pattern[str]
@@ -259,6 +272,7 @@ class _Filters:
     ) -> _Filters:
         return cls(
             root=root,
+            real_root=os.path.realpath(root),
             default_excludes=_compile_globs([*default_excludes, *sorted(_UNCOUNTED_DIRS)]),
             user_excludes=_gitignore_spec(exclude) if exclude else None,
             test_dirs=_compile_globs([p.rstrip("/") for p in test_patterns if p.endswith("/")]),
@@ -332,7 +346,7 @@ class _Walk:
         elif stat.S_ISREG(mode):
             self._add_file(path, key)
         else:
-            self.problems.append(FileProblem(key, 0, 0, "not a regular file"))
+            self._skip(key, not_regular(mode))
 
     def _add_file(self, path: Path, key: str) -> None:
         if not self.force_exclude:
@@ -398,17 +412,48 @@ class _Walk:
                     subdirs.append((entry.path, key, chain, is_test))
                 elif name not in _UNCOUNTED_DIRS:
                     self.excluded_dirs += 1
-            elif name.endswith(PYTHON_SUFFIXES) and _is_regular_file(entry):
+            elif name.endswith(PYTHON_SUFFIXES):
                 if filters.excluded(name, key, chain):
                     self.excluded_files.add(key)
                 elif in_tests or filters.test_files.match(name):
                     self.tests[key] = entry.path
                 else:
-                    self.files[key] = entry.path
+                    self._add_entry(entry, key)
         return subdirs
 
+    def _add_entry(self, entry: os.DirEntry[str], key: str) -> None:
+        """A source file to read, or a line saying why it is not: nothing is left out silently."""
+        try:
+            if entry.is_symlink():
+                reason = self._link_problem(entry.path)
+            else:
+                reason = None if entry.is_file(follow_symlinks=False) else not_regular(entry.stat(follow_symlinks=False).st_mode)
+        except OSError as err:  # gone since the directory was listed
+            reason = f"cannot read: {describe_error(err)}"
+        if reason:
+            self._skip(key, reason)
+        else:
+            self.files[key] = entry.path
+
+    def _link_problem(self, path: str) -> str | None:
+        """A link is read when it leads to a regular file inside the scan root. One that leads out
+        is not: its target is not the project's code, and a hostile tree could point it at a file
+        of the machine running the scan (a CI runner's secrets) to have pieces of it reported."""
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as err:
+            broken = {errno.ENOENT: "a broken symbolic link", errno.ELOOP: "a symbolic link loop"}
+            return broken.get(err.errno or 0, f"a symbolic link that cannot be followed: {describe_error(err)}")
+        target = os.path.realpath(path)
+        if os.path.commonpath([target, self.filters.real_root]) != self.filters.real_root:
+            return "a symbolic link to a file outside the scan root, not followed"
+        return None if stat.S_ISREG(mode) else f"a symbolic link to a {file_kind(mode)}, not followed"
+
+    def _skip(self, key: str, reason: str) -> None:
+        self.problems.append(FileProblem(printable(key), 0, 0, reason))
+
     def _problem(self, key: str, err: OSError) -> None:
-        self.problems.append(FileProblem(key, 0, 0, _describe(err)))
+        self._skip(key, describe_error(err))
 
     def result(self, include_tests: bool) -> FileSet:
         """A file named explicitly wins over the same file met as a test or excluded entry."""
@@ -426,13 +471,23 @@ class _Walk:
 
 
 def _is_regular_file(entry: os.DirEntry[str]) -> bool:
-    """Sockets and FIFOs named *.py are not source; a dangling or unreadable link is skipped."""
+    """For .gitignore files: a dangling or unreadable link is passed over."""
     try:
         return entry.is_file()
     except OSError:
         return False
 
 
-def _describe(err: OSError) -> str:
+def describe_error(err: OSError) -> str:
     """Lower-case strerror ("no such file or directory", "permission denied"): stable wording."""
     return (err.strerror or str(err)).lower()
+
+
+def file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def not_regular(mode: int) -> str:
+    return f"a {file_kind(mode)}, not a regular file"

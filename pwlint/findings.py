@@ -119,6 +119,9 @@ class ScanResult:
     # GitHub's primaryLocationLineHash per path and line, filled only for SARIF (fingerprints.py)
     line_hashes: dict[str, dict[int, str]] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)  # collected only when Settings.observe
+    # each scanned file's bytes as read, for the passes after the scan (fingerprints, unused
+    # suppressions): reading again could see a file changed or gone since
+    sources: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def active_findings(self) -> list[Finding]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import sys
 from array import array
-from pathlib import Path
 from typing import Collection, Iterator
 
 from pwlint.findings import ScanResult
@@ -102,17 +101,13 @@ def hashes_for(data: bytes, lines: Collection[int]) -> dict[int, str]:
 def attach(result: ScanResult) -> None:
     """Fill `result.line_hashes` for the lines that reported findings start on.
 
-    Files are read again here rather than kept from the scan: only files with findings are read,
-    and only when a SARIF report is written. A file that can no longer be read gets no hashes,
+    The bytes are those the scan read, so a file changed since cannot shift the hashes off their
+    findings. A file without them (a scan answered by the cache keeps them too) gets no hashes,
     which GitHub treats as "compute it yourself".
     """
     lines: dict[str, set[int]] = {}
     for finding in result.findings:
         lines.setdefault(finding.path, set()).add(finding.region.start_line)
-    root = Path(result.root)
     for path, wanted in sorted(lines.items()):
-        try:
-            data = (root / path).read_bytes()
-        except OSError:
-            continue
-        result.line_hashes[path] = hashes_for(data, wanted)
+        if path in result.sources:
+            result.line_hashes[path] = hashes_for(result.sources[path], wanted)

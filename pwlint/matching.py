@@ -39,6 +39,7 @@ else:
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
 from pwlint.passwords import SOURCE_CALLS, PasswordOracle, is_password_name, strip_conversions
+from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
     from pwlint.program import Program
@@ -292,7 +293,7 @@ def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0)
     return any(_uses(child, globs, c, depth + 1) for child in expr.children)
 
 
-def _code_matches(pattern: re.Pattern[str], expr: cst.BaseExpression, c: "Context") -> bool:
+def _code_matches(pattern: RuleRegex, expr: cst.BaseExpression, c: "Context") -> bool:
     """The source text of the value (through a local name: `sql = "INSERT ..."`), or its folded string."""
     resolved = c.resolve(expr)
     return _search(pattern, c.fold(resolved)) or bool(pattern.search(c.model.module.code_for_node(resolved)))
@@ -455,16 +456,17 @@ def _fields_test(arg: Any, line: int) -> ValueTest:
     return test
 
 
-def _regex(arg: Any, key: str, line: int) -> re.Pattern[str]:
+def _regex(arg: Any, key: str, line: int) -> RuleRegex:
+    """Searched under a time bound (`rule_regex.py`), so no pattern can stall a scan."""
     if not isinstance(arg, str):
         raise SpecError(f"`{key}` takes a regular expression string", key, line)
     try:
-        return re.compile(arg)
-    except re.error as error:
+        return RuleRegex(re.compile(arg), key)
+    except (re.error, RecursionError, OverflowError) as error:
         raise SpecError(f"invalid regular expression: {error}", key, line) from None
 
 
-def _search(pattern: re.Pattern[str], value: Any) -> bool:
+def _search(pattern: RuleRegex, value: Any) -> bool:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     return isinstance(value, str) and bool(pattern.search(value))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Callable, Mapping, Optional, Union
 
 from pwlint.findings import FileProblem
+from pwlint.isolation import Lost, Started, supervise
 
 if TYPE_CHECKING:
     from pwlint.names import ModuleModel
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 Outcome = Union["ModuleModel", FileProblem]
 Progress = Callable[[int, int], None]
 
-# Below this many files to parse, starting worker processes costs more than it saves.
-_PARALLEL_FROM = 8
+# Below this many files to parse, a pool of workers costs more than it saves.
+PARALLEL_FROM = 8
 
 
 def default_jobs() -> int:
@@ -36,34 +36,52 @@ def default_jobs() -> int:
     return cpus if cpus >= 3 else 1
 
 
-def model_files(files: Mapping[str, bytes], jobs: int, progress: Optional[Progress] = None) -> list[Outcome]:
-    """A model or a problem for each file, in path order."""
+def model_files(files: Mapping[str, bytes], jobs: int, timeout: float,
+                progress: Optional[Progress] = None) -> list[Outcome]:
+    """A model or a problem for each file, in path order, each file parsed in an isolated worker
+    (`isolation.py`) so that a parser crash or hang costs that file alone."""
     paths = sorted(files)
-    outcomes: list[Outcome] = []
     if progress is not None:
         progress(0, len(paths))
-    for path, made in zip(paths, _parse(paths, files, jobs)):
-        if isinstance(made, bytes):
-            outcomes.append(pickle.loads(made))
-        else:  # a model made here, a problem, or a model too deeply nested to pickle (made again here)
-            outcomes.append(made or _prepare(path, files[path]))
-        if progress is not None:
-            progress(len(outcomes), len(paths))
+    tasks = [(path, (path, files[path])) for path in paths]
+    made = supervise(tasks, model_bytes, workers=min(jobs, len(paths)), timeout=timeout,
+                     started=counter(progress, len(paths)))
+    outcomes = [_outcome(path, files[path], made[path]) for path in paths]
+    if progress is not None:
+        progress(len(paths), len(paths))
     return outcomes
 
 
-def _parse(paths: list[str], files: Mapping[str, bytes], jobs: int) -> list[Union[bytes, Outcome, None]]:
-    """Parse in worker processes, or here for a handful of files or one job."""
-    items = [(path, files[path]) for path in paths]
-    if jobs <= 1 or len(items) < _PARALLEL_FROM:
-        return [_prepare(*item) for item in items]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
-        return list(pool.map(model_bytes, items, chunksize=max(1, len(items) // (jobs * 4))))
+def counter(progress: Optional[Progress], total: int) -> Optional[Started]:
+    """Progress counts files as workers start on them; "" (past the files) is the analysis."""
+    if progress is None:
+        return None
+    done = [0]
+
+    def started(path: str) -> None:
+        progress(done[0] if path else total, total)
+        done[0] += 1
+
+    return started
 
 
-def model_bytes(item: tuple[str, bytes]) -> Union[bytes, FileProblem, None]:
+def _outcome(path: str, data: bytes, made: Union[bytes, Outcome, Lost, None]) -> Outcome:
+    if isinstance(made, Lost):
+        return lost_problem(path, made.reason)
+    if isinstance(made, bytes):
+        return pickle.loads(made)
+    # a problem, or a model too deeply nested to pickle: it parsed in time in the worker, so it is made again here
+    return made or _prepare(path, data)
+
+
+def lost_problem(path: str, reason: str) -> FileProblem:
+    return FileProblem(path, 1, 1, f"cannot parse: {reason}")
+
+
+def model_bytes(item: tuple[str, bytes], started: Started) -> Union[bytes, FileProblem, None]:
     """One file's model, pickled; a problem as it is; None for a model too deeply nested to pickle."""
     path, data = item
+    started(path)
     outcome = _prepare(path, data)
     if isinstance(outcome, FileProblem):
         return outcome

@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from pwlint.discovery import relative_posix
 from pwlint.findings import SEVERITIES, Finding, ScanResult
 
 if TYPE_CHECKING:
@@ -87,12 +85,10 @@ def _override_severities(result: ScanResult, severities: Sequence[tuple[str, str
 
 
 def _report_unused_suppressions(result: ScanResult, resolved: Resolved, loaded: LoadedRules) -> None:
-    """Read every scanned file's comments again. Only this opt-in pass needs every file's text, so
-    the scan itself keeps reading only what the prefilter lets through."""
+    """Read every scanned file's comments, from the bytes the scan read: a file changed or removed
+    since then cannot make this pass disagree with the findings."""
     from pwlint import suppressions
-    from pwlint.scan import discover_files
 
-    files = discover_files(resolved.settings)
     unreadable = {problem.path for problem in result.problems}
     known = frozenset(loaded.known)
     ran = frozenset(rule.id for rule in loaded.rules)
@@ -100,12 +96,8 @@ def _report_unused_suppressions(result: ScanResult, resolved: Resolved, loaded: 
     for finding in result.findings:
         by_path.setdefault(finding.path, []).append(finding)
     reports = []
-    for path in files.files:
-        relative = relative_posix(path, files.root)
-        if relative in unreadable:
-            continue
-        data = _read(path)
-        if data is None or (b"pwlint" not in data.lower() and b"noqa" not in data.lower()):
+    for relative, data in sorted(result.sources.items()):
+        if relative in unreadable or (b"pwlint" not in data.lower() and b"noqa" not in data.lower()):
             continue
         active = frozenset(i for i in ran if not ignored_in_file(relative, i, resolved.per_file_ignores))
         scope = suppressions.Scope(active, known)
@@ -113,13 +105,6 @@ def _report_unused_suppressions(result: ScanResult, resolved: Resolved, loaded: 
     if reports:
         result.findings += reports
         result.rules = sorted([*result.rules, suppressions.UNUSED_SUPPRESSION], key=lambda rule: rule.id)
-
-
-def _read(path: Path) -> Optional[bytes]:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def exit_code(result: ScanResult, fail_on: str, exit_zero: bool = False) -> int:

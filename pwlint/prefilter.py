@@ -38,9 +38,12 @@ from pwlint.matching import PASSWORD_TOKENS, Pattern
 _PASSWORD_GROUP = tuple(t.lower() for t in PASSWORD_TOKENS)
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _TOP_LEVEL_DEFINITION = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
-# `name(` followed, within its arguments (one level of nested parentheses), by a password token
+# `name(` followed, within its arguments (one level of nested parentheses), by a password token.
+# A name starts only where a word does: tried inside a word, it ran to the word's end and back at
+# every position, quadratic in a long word (a 5 MB table of hex strings took 28 s).
 _CALL_WITH_PASSWORD = re.compile(
-    rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\((?:[^()]|\([^()]*\))*?(?:" + "|".join(PASSWORD_TOKENS).encode() + rb")",
+    rb"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[ \t]*\((?:[^()]|\([^()]*\))*?(?:"
+    + "|".join(PASSWORD_TOKENS).encode() + rb")",
     re.IGNORECASE)
 
 

@@ -68,6 +68,9 @@ class Rule:
         return cited
 
 
+LISTS_FILE = "lists.yaml"
+
+
 # -- YAML with line numbers --------------------------------------------------------------------
 
 class _LineDict(dict):  # type: ignore[type-arg]
@@ -77,8 +80,42 @@ class _LineDict(dict):  # type: ignore[type-arg]
     key_lines: dict[str, int]
 
 
+# A rule file may hold this many values once its aliases are expanded. The largest built-in rule
+# holds about a thousand; nine nested aliases of nine items each ("billion laughs") hold a billion,
+# which compiling would walk one by one.
+MAX_EXPANDED_VALUES = 100_000
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader (no object construction from tags) that records line numbers."""
+    """SafeLoader (no object construction from tags) that records line numbers and refuses a
+    document whose aliases (`*name`, which rules use to share a list within a file) expand it
+    beyond `MAX_EXPANDED_VALUES`. An alias costs nothing to load, since it points at the node it
+    names; the cost comes later, from everything that walks the rule as a tree."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._expanded: dict[int, int] = {}  # id(node) -> values in it, aliases expanded
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        alias = self.peek_event() if self.check_event(yaml.AliasEvent) else None
+        node = super().compose_node(parent, index)
+        if alias is not None:
+            if id(node) not in self._expanded:  # still being composed: an alias inside what it names
+                raise yaml.composer.ComposerError(None, None, "an alias (*name) inside the value it names",
+                                                  alias.start_mark)
+            return node
+        size = 1 + sum(self._expanded[id(child)] for child in _children(node))
+        if size > MAX_EXPANDED_VALUES:
+            raise yaml.composer.ComposerError(None, None, f"this value expands to more than {MAX_EXPANDED_VALUES:,} "
+                                              "values through aliases (*name)", node.start_mark)
+        self._expanded[id(node)] = size
+        return node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
@@ -110,6 +147,8 @@ def load_yaml(path: Path) -> Any:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
         raise RuleError(path, mark.line + 1 if mark else 0, "", f"invalid YAML: {problem}") from None
+    except RecursionError:
+        raise RuleError(path, 0, "", "invalid YAML: nested too deeply") from None
 
 
 # -- rules -------------------------------------------------------------------------------------
@@ -119,9 +158,6 @@ def builtin_rules_dir() -> Path:
     here = Path(__file__).resolve().parent
     packaged = here / "rules"
     return packaged if packaged.is_dir() else here.parent / "rules"
-
-
-LISTS_FILE = "lists.yaml"
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -137,7 +173,8 @@ def load_rules(directories: Iterable[Path]) -> list[Rule]:
         for path in rule_files(directory):
             rule = load_rule(path, lists)
             if rule.id in rules:
-                raise RuleError(path, 1, "id", f"duplicate rule id {rule.id} (also in {rules[rule.id].meta.source})")
+                raise RuleError(path, line_of(load_yaml(path), "id"), "id",
+                                f"duplicate rule id {rule.id} (also in {rules[rule.id].meta.source})")
             rules[rule.id] = rule
     return [rules[key] for key in sorted(rules)]
 
@@ -174,6 +211,8 @@ def load_rule(path: Path, lists: Optional[Mapping[str, list[str]]] = None) -> Ru
         return _build_rule(raw, path)
     except SpecError as error:
         raise RuleError(path, error.line, error.key, str(error)) from None
+    except RecursionError:
+        raise RuleError(path, line_of(raw), "", "nested too deeply") from None
 
 
 def _expand(raw: Any, lists: Mapping[str, list[str]], key: str = "", line: int = 0) -> Any:

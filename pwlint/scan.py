@@ -11,22 +11,30 @@ helper in one module sees the passwords its callers in other modules hand it.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence, Union
 
-from pwlint.discovery import DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, discover, find_root, relative_posix
+from pwlint.discovery import (DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, describe_error, discover, not_regular,
+                              find_root, relative_posix)
 from pwlint.findings import FileProblem, Finding, Observation, ScanResult
 from pwlint.prefilter import Prefilter
 from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
     from pwlint.cache import Cache
+    from pwlint.isolation import Started
     from pwlint.modelling import Progress
     from pwlint.engine import Engine, Located
     from pwlint.names import ModuleModel
 
 DEFAULT_PROFILE = "owasp-2026"
+# libcst needs about 7 s and 1 GB of memory per MB of dense generated code (measured), and files
+# over 1 MB are almost always generated data; Semgrep's default limit is the same.
+DEFAULT_MAX_FILE_SIZE = 1_000_000
+DEFAULT_TIMEOUT = 60.0  # seconds; 1 MB of dense code parses in about 8 s
 
 
 @dataclass
@@ -48,6 +56,8 @@ class Settings:
     observe: bool = False  # collect evidence of compliant sites (compliance reports); never changes findings
     cache: bool = True  # keep scan results in .pwlint_cache/ at the root
     jobs: int = 0  # worker processes for parsing; 0: one per CPU
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files are skipped unread; 0: no limit
+    timeout: float = DEFAULT_TIMEOUT  # seconds one file may take to parse and model
 
 
 @dataclass
@@ -99,20 +109,27 @@ def prepare(path: str, data: bytes) -> Union["ModuleModel", FileProblem]:
 
 
 def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
-                    observations: Optional[list[Observation]] = None) -> list[Finding]:
+                    observations: Optional[list[Observation]] = None,
+                    problems: Optional[list[FileProblem]] = None) -> list[Finding]:
     """Run the rules over every parsed module at once, so flows between them are seen. Evidence of
-    compliant sites goes to `observations` when a list is given.
+    compliant sites goes to `observations` when a list is given; rule patterns that ran out of time
+    on a file (`rule_regex.py`) go to `problems`.
 
     A finding may sit in another module than the one whose rule site matched (where a password was
     handed to a helper), so suppression comments are read per finding's own file."""
     from pwlint import suppressions
     from pwlint.program import Program
+    from pwlint.rule_regex import bounded
 
     program = Program(models)
     located = {}
-    for model in models:
-        for item in engine.evaluate(model, program, observations):
-            located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
+    with bounded() as watch:
+        for model in models:
+            watch.enter(model.path)
+            for item in engine.evaluate(model, program, observations):
+                located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
+    if problems is not None:
+        problems += [FileProblem(path, 1, 1, message) for path, message in watch.problems]
     lines = {model.path: model.lines for model in models}
     by_path: dict[str, list[Located]] = {}
     for item in located.values():
@@ -148,11 +165,13 @@ def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"]
     contents: dict[str, bytes] = {}
     for path in files.files:
         relative = relative_posix(path, root)
-        try:
-            contents[relative] = path.read_bytes()
-        except OSError as error:
-            result.problems.append(FileProblem(relative, 0, 0, f"cannot read: {error.strerror or error}"))
+        read = read_source(path, settings.max_file_size)
+        if isinstance(read, bytes):
+            contents[relative] = read
+        else:
+            result.problems.append(FileProblem(relative, 0, 0, read))
     result.files_scanned = len(contents)
+    result.sources = contents
     cache = _open_cache(settings, root) if contents else None
     key = cache.result_key(_rule_files(loaded), _result_settings(settings, loaded), contents) if cache else ""
     cached = cache.load_result(key) if cache is not None else None
@@ -167,6 +186,46 @@ def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"]
     result.problems.sort()
     result.observations.sort()
     return result
+
+
+def read_source(path: Path, limit: int) -> Union[bytes, str]:
+    """The file's bytes, or why they were not read. Opened without blocking and checked after
+    opening, so a FIFO or device put in a file's place never stalls the scan, and a file is read
+    at most to the size limit (`limit` 0: none), even one that grows while it is read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError as error:
+        return f"cannot read: {describe_error(error)}"
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            return not_regular(status.st_mode)
+        if limit and status.st_size > limit:
+            return too_large(status.st_size, limit)
+        chunks, size = [], 0
+        while not limit or size <= limit:
+            chunk = os.read(handle, (limit + 1 - size) if limit else 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks) if not limit or size <= limit else too_large(size, limit)
+    except OSError as error:
+        return f"cannot read: {describe_error(error)}"
+    finally:
+        os.close(handle)
+
+
+def too_large(size: int, limit: int) -> str:
+    return f"{format_size(size)}, over the size limit of {format_size(limit)} (max-file-size)"
+
+
+def format_size(size: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"
 
 
 @dataclass
@@ -187,16 +246,73 @@ class _Analysed:
 
 def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, bytes],
                    progress: Optional["Progress"]) -> _Analysed:
-    from pwlint.modelling import default_jobs, model_files
+    """Parse and analyse the files the prefilter keeps, never in this process (`isolation.py`).
 
+    A few files, or one job: the whole analysis runs in one forked worker, which hands back only
+    findings, so nothing costs more than a fork. If that worker crashes or hangs on a file, the
+    file is recorded and the others are parsed again, one isolated worker per file. Many files
+    and several jobs: a pool of workers parses them and the rules run here."""
+    from pwlint.isolation import can_fork
+    from pwlint.modelling import PARALLEL_FROM, default_jobs
+
+    patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
+    if settings.observe:
+        patterns += [observer.pattern for rule in loaded.rules for observer in rule.observers]
+    chosen = Prefilter(patterns, enabled=settings.prefilter).select(contents)
+    files = {path: contents[path] for path in sorted(chosen)}
+    jobs = settings.jobs or default_jobs()
+    if not files:
+        return _Analysed([], [], 0, [])
+    if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
+        return _analyse_in_worker(settings, loaded, files, progress)
+    return _analyse_pooled(settings, loaded, files, jobs, progress)
+
+
+def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str, bytes],
+                       progress: Optional["Progress"]) -> _Analysed:
+    from pwlint.isolation import Lost, supervise
+    from pwlint.modelling import counter, lost_problem
+
+    def work(_: None, started: "Started") -> _Analysed:
+        return _analyse_here(loaded, files, settings.observe, started)
+
+    if progress is not None:
+        progress(0, len(files))
+    outcome = supervise([("scan", None)], work, workers=1, timeout=settings.timeout,
+                        started=counter(progress, len(files)))["scan"]
+    if not isinstance(outcome, Lost):
+        return outcome
+    rest = {path: data for path, data in files.items() if path != outcome.path}
+    analysed = _analyse_pooled(settings, loaded, rest, 1, progress)
+    if outcome.path:
+        analysed.problems.append(lost_problem(outcome.path, outcome.reason))
+    return analysed
+
+
+def _analyse_here(loaded: LoadedRules, files: dict[str, bytes], observe: bool, started: "Started") -> _Analysed:
+    """The whole analysis in this process: what the single worker runs."""
     engine = build_engine(loaded)
-    observed = engine.observer_patterns if settings.observe else []
-    chosen = Prefilter(engine.patterns + observed, enabled=settings.prefilter).select(contents)
-    outcomes = model_files({path: contents[path] for path in chosen}, settings.jobs or default_jobs(), progress)
+    models, problems = [], []
+    for path, data in files.items():
+        started(path)
+        outcome = prepare(path, data)
+        (problems if isinstance(outcome, FileProblem) else models).append(outcome)
+    started("")
+    observations: list[Observation] = []
+    findings = analyse_project(models, engine, observations if observe else None, problems)
+    return _Analysed(findings, problems, len(models), observations)
+
+
+def _analyse_pooled(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], jobs: int,
+                    progress: Optional["Progress"]) -> _Analysed:
+    from pwlint.modelling import model_files
+
+    engine = build_engine(loaded)  # before the workers start, so forked ones inherit libcst
+    outcomes = model_files(files, jobs, settings.timeout, progress)
     models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
     problems = [outcome for outcome in outcomes if isinstance(outcome, FileProblem)]
     observations: list[Observation] = []
-    findings = analyse_project(models, engine, observations if settings.observe else None)
+    findings = analyse_project(models, engine, observations if settings.observe else None, problems)
     return _Analysed(findings, problems, len(models), observations)
 
 

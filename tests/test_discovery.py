@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -306,20 +307,36 @@ class TestFileSystemOddities:
         assert rel(result.files, tmp_path) == ["src/app/auth.py"]
         assert result.problems == []
 
-    def test_file_symlinks_are_read_and_dangling_ones_ignored(self, tmp_path: Path) -> None:
-        make_tree(tmp_path, {"real.py": ""})
-        (tmp_path / "alias.py").symlink_to(tmp_path / "real.py")
-        (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
-        assert rel(discover([tmp_path], root=tmp_path).files, tmp_path) == ["alias.py", "real.py"]
+    def test_file_symlinks_inside_the_root_are_read_and_broken_ones_reported(self, tmp_path: Path) -> None:
+        make_tree(tmp_path, {"project/real.py": "", "project/sub/x.py": "", "secret.py": ""})
+        project = tmp_path / "project"
+        (project / "alias.py").symlink_to(project / "real.py")
+        (project / "dangling.py").symlink_to(project / "missing.py")
+        (project / "loop.py").symlink_to(project / "loop.py")
+        (project / "out.py").symlink_to(tmp_path / "secret.py")
+        (project / "pkg.py").symlink_to(project / "sub", target_is_directory=True)
+        result = discover([project], root=project)
+        assert rel(result.files, project) == ["alias.py", "real.py", "sub/x.py"]
+        assert result.problems == [
+            FileProblem("dangling.py", 0, 0, "a broken symbolic link"),
+            FileProblem("loop.py", 0, 0, "a symbolic link loop"),
+            FileProblem("out.py", 0, 0, "a symbolic link to a file outside the scan root, not followed"),
+            FileProblem("pkg.py", 0, 0, "a symbolic link to a directory, not followed"),
+        ]
 
     @POSIX_ONLY
-    def test_fifo_named_py_is_ignored(self, tmp_path: Path) -> None:
+    def test_fifo_and_socket_named_py_are_reported_not_opened(self, tmp_path: Path) -> None:
         make_tree(tmp_path, {"a.py": ""})
         os.mkfifo(tmp_path / "pipe.py")
-        assert rel(discover([tmp_path], root=tmp_path).files, tmp_path) == ["a.py"]
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(str(tmp_path / "sock.py"))
+            result = discover([tmp_path], root=tmp_path)
+        assert rel(result.files, tmp_path) == ["a.py"]
+        assert result.problems == [FileProblem("pipe.py", 0, 0, "a FIFO, not a regular file"),
+                                   FileProblem("sock.py", 0, 0, "a socket, not a regular file")]
         named = discover([tmp_path / "pipe.py"], root=tmp_path)
         assert named.files == []
-        assert named.problems == [FileProblem("pipe.py", 0, 0, "not a regular file")]
+        assert named.problems == [FileProblem("pipe.py", 0, 0, "a FIFO, not a regular file")]
 
     @POSIX_ONLY
     def test_non_utf8_file_name(self, tmp_path: Path) -> None:
@@ -331,6 +348,7 @@ class TestFileSystemOddities:
             pytest.skip("file system refuses non-UTF-8 names")
         result = discover([tmp_path], root=tmp_path)
         assert result.files == [Path(os.fsdecode(raw))]
+        assert relative_posix(result.files[0], tmp_path) == "caf\\xe9.py"  # printable, valid UTF-8
 
     def test_unreadable_directory_is_a_problem(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -181,7 +181,7 @@ def test_text_summary_states_scope_problems_and_test_hint() -> None:
     assert summary == [
         SUMMARY_LINE,
         "12 files scanned (5 parsed), 3 skipped as tests, 2 excluded.",
-        "src/broken module.py:4:9: could not be analysed: invalid syntax: expected ':'",
+        "1 file could not be analysed; see the lines on stderr.",
         "Test files were skipped; pass --include-tests to scan them.",
     ]
 
@@ -231,7 +231,7 @@ def test_json_matches_documented_schema() -> None:
     assert document["tool"] == {"name": "pwlint", "version": pwlint.__version__}
     assert document["profile"] == "owasp-2026"
     assert document["scope"] == {
-        "files_scanned": 12, "files_parsed": 5, "skipped_tests": 3, "excluded": 2
+        "files_scanned": 12, "files_parsed": 5, "skipped_tests": 3, "excluded": 2, "not_analysed": 1
     }
     assert document["problems"] == [
         {"path": "src/broken module.py", "line": 4, "column": 9, "message": SYNTAX_ERROR}

@@ -28,6 +28,7 @@ def render(result: ScanResult) -> str:
             "files_parsed": result.files_parsed,
             "skipped_tests": result.skipped_tests,
             "excluded": result.excluded,
+            "not_analysed": len(result.problems),
         },
         "findings": [_finding(f, rules[f.rule_id]) for f in sorted(result.findings)],
         "problems": [_problem(p) for p in sorted(result.problems)],

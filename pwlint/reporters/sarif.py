@@ -53,6 +53,7 @@ def render(result: ScanResult, *, include_suppressed: bool = False, category: st
             "filesParsed": result.files_parsed,
             "skippedAsTests": result.skipped_tests,
             "excluded": result.excluded,
+            "filesNotAnalysed": len(result.problems),
         },
     }
     if category:

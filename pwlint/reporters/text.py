@@ -93,7 +93,7 @@ def _summary(result: ScanResult, findings: list[Finding]) -> list[str]:
     return [
         _count_line(findings, suppressed, baselined),
         _scope_line(result),
-        *(_problem_line(problem) for problem in sorted(result.problems)),
+        *([_problems_line(len(result.problems))] if result.problems else []),
         *([_INCLUDE_TESTS_HINT] if result.skipped_tests else []),
     ]
 
@@ -116,9 +116,16 @@ def _scope_line(result: ScanResult) -> str:
     )
 
 
-def _problem_line(problem: FileProblem) -> str:
-    where = f"{problem.path}:{problem.line}:{problem.column}"
-    return f"{where}: could not be analysed: {problem.message}"
+def _problems_line(count: int) -> str:
+    """Only the count: each file is named, with its reason, on stderr (`problem_line`), in every
+    format, so a terminal does not show it twice."""
+    return f"{_plural(count, 'file')} could not be analysed; see the lines on stderr."
+
+
+def problem_line(problem: FileProblem) -> str:
+    """`path: reason`, with the line and column when the reason has one (a syntax error)."""
+    where = f"{problem.path}:{problem.line}:{problem.column}" if problem.line >= 1 else problem.path
+    return f"{where}: {problem.message}"
 
 
 def _plural(count: int, noun: str) -> str:

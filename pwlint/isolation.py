@@ -1,0 +1,186 @@
+"""Run the work that may crash or hang on one file in worker processes, under a deadline per file.
+
+libcst's parser is native code. Deep nesting overflows its stack and kills the whole process with
+SIGSEGV (libcst issue 980), and nothing inside the process can interrupt it while it runs. So
+during a scan it never runs in pwlint's own process: a worker tells the supervisor which file it
+starts on, and when the worker dies or passes that file's deadline, the supervisor kills it,
+records the file as `Lost` with the reason, and starts a fresh worker for the tasks still to do.
+The other files' results are kept.
+
+A task is either one file (the pool of `modelling.model_files`) or a whole analysis that names
+each file as it starts on it (`scan`'s single worker); the deadline restarts at every file named,
+and work that names no file ("") has none.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Optional, Sequence
+
+Started = Callable[[str], None]  # the work calls it with each file it starts on; "" for work past the files
+Work = Callable[[Any, Started], Any]  # (payload, started) -> a picklable result, in the worker
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A task whose worker died or ran out of time, and the file it was on ("" if none)."""
+
+    path: str
+    reason: str
+
+
+def can_fork() -> bool:
+    """Forked workers inherit compiled rules as they are, which cannot be pickled. Not on macOS,
+    where forking a process that has touched system frameworks is unsafe."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def supervise(tasks: Sequence[tuple[str, Any]], work: Work, *, workers: int, timeout: float,
+              started: Optional[Started] = None) -> dict[str, Any]:
+    """Each task's result by key, or `Lost`. `work` must be a module-level function unless
+    `can_fork()`; `started` hears of every file a worker starts on."""
+    supervisor = _Supervisor(work, timeout, started)
+    try:
+        return supervisor.run(list(tasks), max(1, workers))
+    finally:
+        supervisor.close()
+
+
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing.Process
+    connection: Connection
+    key: Optional[str] = None  # the task it works on; None when idle
+    path: str = ""  # the file it said it started on
+    deadline: Optional[float] = None
+
+
+class _Supervisor:
+    def __init__(self, work: Work, timeout: float, started: Optional[Started]) -> None:
+        self.work, self.timeout, self.started = work, timeout, started
+        self.context = multiprocessing.get_context("fork" if can_fork() else "spawn")
+        self.workers: list[_Worker] = []
+        self.results: dict[str, Any] = {}
+
+    def run(self, todo: list[tuple[str, Any]], size: int) -> dict[str, Any]:
+        todo.reverse()
+        while todo or self._busy():
+            for worker in [w for w in self.workers if w.key is None][: len(todo)]:
+                self._assign(worker, todo.pop())
+            while todo and len(self.workers) < size:
+                self._assign(self._spawn(), todo.pop())
+            self._wait()
+        return self.results
+
+    def _busy(self) -> list[_Worker]:
+        return [worker for worker in self.workers if worker.key is not None]
+
+    def _spawn(self) -> _Worker:
+        sys.stdout.flush()  # a forked child must not inherit, and later flush, half a report
+        sys.stderr.flush()
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(theirs, self.work), daemon=True)
+        process.start()
+        theirs.close()  # else our copy keeps the pipe open and a dead worker is never noticed
+        worker = _Worker(process, ours)
+        self.workers.append(worker)
+        return worker
+
+    def _assign(self, worker: _Worker, task: tuple[str, Any]) -> None:
+        worker.key, worker.path, worker.deadline = task[0], "", None
+        try:
+            worker.connection.send(task)
+        except OSError:  # it died idle; the wait below notices and the task is retried on another
+            pass
+
+    def _wait(self) -> None:
+        busy = self._busy()
+        now = time.monotonic()
+        deadlines = [w.deadline for w in busy if w.deadline is not None]
+        pause = max(0.0, min(deadlines) - now) if deadlines else None
+        ready = set(wait([w.connection for w in busy] + [w.process.sentinel for w in busy], pause))
+        for worker in busy:
+            if worker.connection in ready or worker.process.sentinel in ready:
+                self._hear(worker)
+            elif worker.deadline is not None and time.monotonic() >= worker.deadline:
+                self._end(worker, f"took longer than {self.timeout:g} s (the `timeout` setting)")
+
+    def _hear(self, worker: _Worker) -> None:
+        """Read what the worker said; a worker whose pipe ends has died, on its current file."""
+        try:
+            while worker.connection.poll():
+                kind, *said = worker.connection.recv()
+                if kind == "start":
+                    self._starts(worker, said[0])
+                else:  # "done" or "failed": the worker now waits for its next task
+                    key, value = said
+                    self.results[key] = value if kind == "done" else Lost(worker.path, value)
+                    worker.key, worker.path, worker.deadline = None, "", None
+        except (EOFError, OSError):
+            pass
+        if not worker.process.is_alive():
+            worker.process.join()
+            self._end(worker, _death(worker.process.exitcode or 0))
+
+    def _starts(self, worker: _Worker, path: str) -> None:
+        worker.path = path
+        worker.deadline = time.monotonic() + self.timeout if path else None
+        if self.started is not None:
+            self.started(path)
+
+    def _end(self, worker: _Worker, reason: str) -> None:
+        """Record the worker's task as lost on its current file, and retire the worker."""
+        if worker.key is not None:
+            self.results[worker.key] = Lost(worker.path, reason)
+        _stop(worker)
+        self.workers.remove(worker)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            _stop(worker)
+        self.workers.clear()
+
+
+def _stop(worker: _Worker) -> None:
+    try:
+        worker.connection.close()
+    except OSError:
+        pass
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join()
+
+
+def _death(exitcode: int) -> str:
+    if exitcode < 0:
+        try:
+            return f"the parser process was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"the parser process was killed by signal {-exitcode}"
+    return f"the parser process exited with code {exitcode}"
+
+
+def _serve(connection: Connection, work: Work) -> None:
+    """A worker's loop: a task in, its result out, until the supervisor closes the pipe."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle; it ends us
+    faulthandler.disable()  # a crash is the supervisor's to report, in one line, not as a traceback
+
+    def started(path: str) -> None:
+        connection.send(("start", path))
+
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        key, payload = task
+        try:
+            connection.send(("done", key, work(payload, started)))
+        except Exception as error:  # noqa: BLE001 - a bug on one file must not cost the others
+            connection.send(("failed", key, f"pwlint failed: {type(error).__name__}: {error}"))
