@@ -12,7 +12,7 @@ conditions that must hold there:
           equals: false
     - bind: {is: password-name}                      # x = v, obj.x = v, d["x"] = v, f(x=v), {"x": v}, def f(x=v)
       where:
-        - value: {is: secret-literal}
+        - value: {is: secret-literal, redact: true}  # reporters mask the literal: output never repeats it
     - compare: ["==", "!="]
       where:
         - operands: {one: {is: password}, other: {not: {is: empty}}}
@@ -278,7 +278,9 @@ ValueTest = Callable[[Optional["cst.BaseExpression"], Context], bool]
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
     "first", "contains", "fields", "split", "index", "call", "uses", "missing", "default", "as", "code", "qualified",
+    "redact",
 }
+_NOT_TESTS = {"split", "index", "default", "as", "redact"}  # keys that shape or record a value, testing nothing
 
 def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
     """Whether a call to one of `globs` happens anywhere inside the expression."""
@@ -313,10 +315,11 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
         key = sorted(unknown)[0]
         raise SpecError(f"unknown value test {key!r} (known: {', '.join(sorted(_VALUE_KEYS))})", key,
                         line_of(raw, key))
-    tests = [_compile_one(raw, key) for key in raw if key in _VALUE_KEYS - {"split", "index", "default", "as"}]
+    tests = [_compile_one(raw, key) for key in raw if key in _VALUE_KEYS - _NOT_TESTS]
     transform = _compile_transform(raw)
     capture = raw.get("as")
     default = raw.get("default", UNKNOWN)
+    redact = _redact_flag(raw)
 
     def test(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
         subject: Any = expr
@@ -327,9 +330,33 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
         if capture:
             value = ctx.fold(subject)
             ctx.captures[capture] = value if value is not UNKNOWN else _code(ctx, expr)
-        return all(t(subject, ctx) for t in tests)
+        if not all(t(subject, ctx) for t in tests):
+            return False
+        if redact and isinstance(expr, cst.CSTNode):
+            ctx.captures.setdefault("_secrets", []).extend(string_literals(expr))
+        return True
 
     return test
+
+
+def _redact_flag(raw: Mapping[str, Any]) -> bool:
+    """`redact: true` marks the value's string literals as secrets for reporters to mask. A message
+    could still repeat the value through `as`, so the two cannot go together."""
+    flag = raw.get("redact", False)
+    if not isinstance(flag, bool):
+        raise SpecError("`redact` is true or false", "redact", line_of(raw, "redact"))
+    if flag and "as" in raw:
+        raise SpecError("a redacted value cannot be captured with `as`: the message would repeat it", "redact",
+                        line_of(raw, "redact"))
+    return flag
+
+
+def string_literals(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The string literals in an expression, each whole (an f-string with what it formats): what
+    `redact` masks. The parts of an implicit concatenation are separate literals."""
+    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        return [node]
+    return [literal for child in node.children for literal in string_literals(child)]
 
 
 def _code(ctx: Context, expr: Optional[cst.BaseExpression]) -> str:
