@@ -21,7 +21,7 @@ from pwlint.findings import Finding, Region, ScanResult
 from pwlint.reporters.redaction import mask, redact
 from pwlint.ruleset import RuleError, load_rules
 
-SECRETS = ("Dj4ngo-S3cret-db", "pg-Xy9-Secret", "l3tm3in-backdoor")
+SECRETS = ("Dj4ngo-S3cret-db", "pg-Xy9-Secret", "l3tm3in-backdoor", "m4il-Fallback")
 
 PROJECT = {
     "mysite/settings.py": f'''\
@@ -49,6 +49,11 @@ def is_admin(user, password):
     if password == "{SECRETS[2]}":
         return True
     return user.is_staff
+''',
+    "shop/mail.py": f'''\
+import os
+
+SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "{SECRETS[3]}")
 ''',
 }
 
@@ -115,6 +120,9 @@ def test_messages_name_the_variable_and_snippets_keep_quotes_and_length(
     # the timing-unsafe comparison on the same line is masked too, and names the password
     assert findings["shop/auth.py", "PW501"]["message"].startswith("Password `password` is compared with")
     assert findings["shop/auth.py", "PW601"]["snippet"] == '    if password == "' + "*" * len(SECRETS[2]) + '":'
+    # of a lookup, only the fallback is the secret: the variable it reads stays readable
+    assert findings["shop/mail.py", "PW501"]["snippet"] == (
+        'SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "' + "*" * len(SECRETS[3]) + '")')
 
 
 def test_text_carets_still_point_at_the_region(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
