@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="SARIF: set automationDetails.id, to keep several uploads apart in code scanning")
     check.add_argument("--include-suppressed", action="store_true",
                        help="SARIF: include suppressed findings, marked with `suppressions`")
+    _redact_option(check)
     check.add_argument("--no-prefilter", action="store_true", help="parse every file, even those that cannot match")
     _speed_options(check)
     check.add_argument("--quiet", "-q", action="store_true", help="print only the findings")
@@ -131,8 +132,14 @@ def _parser() -> argparse.ArgumentParser:
 
     from pwlint.compliance.command import add_parsers  # argument definitions only; nothing heavy
 
-    add_parsers(commands, _scope_options, _rule_options)
+    add_parsers(commands, _scope_options, _rule_options, _redact_option)
     return parser
+
+
+def _redact_option(parser: argparse.ArgumentParser) -> None:
+    """Shared by `check` and `report`: both print snippets of the code they scanned."""
+    parser.add_argument("--redact", action=argparse.BooleanOptionalAction, default=None,
+                        help="mask hard-coded passwords in snippets (default: yes)")
 
 
 def _scope_options(parser: argparse.ArgumentParser) -> None:
@@ -220,16 +227,22 @@ def _command_line(args: argparse.Namespace) -> CommandLine:
         jobs=getattr(args, "jobs", 0),
         max_file_size=getattr(args, "max_file_size", None),
         timeout=getattr(args, "timeout", None),
+        redact=getattr(args, "redact", None),
     )
 
 
 def _settings(args: argparse.Namespace) -> "Settings":
     """Settings for `rules` and `explain`: the configured rule folders and profile, every rule."""
-    import dataclasses
-
     from pwlint.config import resolve
 
-    return dataclasses.replace(resolve(_command_line(args)).settings, select=[], ignore=[])
+    return every_rule(resolve(_command_line(args)))
+
+
+def every_rule(resolved: "Resolved") -> "Settings":
+    """The resolved settings with no rule selected away: what `rules`, `explain` and `report` load."""
+    import dataclasses
+
+    return dataclasses.replace(resolved.settings, select=[], ignore=[])
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -249,6 +262,10 @@ def _check(args: argparse.Namespace) -> int:
         from pwlint import fingerprints
 
         fingerprints.attach(result)
+    if resolved.redact:
+        from pwlint.reporters.redaction import redact
+
+        redact(result)
     color = args.color == "always" or (args.color == "auto" and args.output is None and _is_terminal())
     report = reporters.render(args.format, result, color=color, quiet=args.quiet,
                               include_suppressed=args.include_suppressed, sarif_category=args.sarif_category)

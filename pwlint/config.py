@@ -86,6 +86,7 @@ class CommandLine:
     jobs: int = 0
     max_file_size: Optional[int] = None
     timeout: Optional[float] = None
+    redact: Optional[bool] = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Resolved:
     severities: tuple[tuple[str, str], ...] = ()  # rule id prefix -> severity
     fail_on: str = DEFAULT_FAIL_ON
     warn_unused_ignores: bool = False
+    redact: bool = True  # mask hard-coded secrets in the report (reporters/redaction.py)
     config_file: Optional[Path] = None
     entries: Mapping[str, tuple[Any, Origin]] = field(default_factory=dict)  # key -> value as resolved, origin
     selectors: tuple[tuple[str, Origin], ...] = ()  # every rule id prefix written, checked after loading
@@ -243,6 +245,7 @@ _KEYS: dict[str, _Check] = {
     "warn-unused-ignores": _boolean,
     "max-file-size": _size,
     "timeout": _seconds,
+    "redact": _boolean,
 }
 
 
@@ -507,6 +510,7 @@ class _Merge:
             severities=tuple(severities.items()),
             fail_on=self.scalar("fail-on", cli.fail_on, DEFAULT_FAIL_ON),
             warn_unused_ignores=self.scalar("warn-unused-ignores", cli.warn_unused_ignores, False),
+            redact=self.scalar("redact", cli.redact, True),
             config_file=self.file.path if self.file else None,
             entries=self.entries,
             selectors=tuple(self.selectors),

@@ -106,7 +106,8 @@ class Engine:
         region = _region(program.positions(model)[match.node])
         message = _format(match.pattern.message, match.captures, self)
         snippet = "\n".join(model.lines[region.start_line - 1:region.end_line])
-        return Observation(model.path, region, match.rule.id, message, match.observer.standards, snippet)
+        return Observation(model.path, region, match.rule.id, message, match.observer.standards, snippet,
+                           _secrets(match, program.positions(model)))
 
     def _locate(self, model: ModuleModel, program: Program, match: Match) -> Located:
         """Place a match. A password handed into a helper is reported where it was handed over: the
@@ -125,7 +126,8 @@ class Engine:
         message = _format(match.pattern.message or match.rule.meta.message, match.captures, self)
         snippet = "\n".join(at.lines[region.start_line - 1:region.end_line])
         steps = _flow_steps(flow, program) + (sink,) if flow is not None and len(flow.steps) > 1 else ()
-        finding = Finding(at.path, region, match.rule.id, severity, message, snippet, flow=steps)
+        secrets = _secrets(match, positions) if at is model else ()  # they lie in the match's own file
+        finding = Finding(at.path, region, match.rule.id, severity, message, snippet, flow=steps, secrets=secrets)
         return Located(finding, statement_line)
 
 
@@ -168,6 +170,26 @@ class _PatternIndex:
 
 def _region(span: Any) -> Region:
     return Region(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
+
+
+def _secrets(match: Match, positions: Any) -> tuple[Region, ...]:
+    """Where the contents of the literals a pattern redacts lie: inside the quotes and prefix, so a
+    masked snippet still reads as a string."""
+    regions = set()
+    for literal in match.captures.get("_secrets", ()):
+        opening, closing = _quotes(literal)
+        span = positions[literal]
+        regions.add(Region(span.start.line, span.start.column + 1 + len(opening),
+                           span.end.line, span.end.column + 1 - len(closing)))
+    return tuple(sorted(regions))
+
+
+def _quotes(literal: cst.CSTNode) -> tuple[str, str]:
+    """A literal's prefix and opening quote, and its closing quote: `rb'''` and `'''`."""
+    if isinstance(literal, cst.FormattedString):
+        return literal.start, literal.end
+    assert isinstance(literal, cst.SimpleString)
+    return literal.prefix + literal.quote, literal.quote
 
 
 def _flow_steps(flow: Flow, program: Program) -> tuple[FlowStep, ...]:

@@ -77,6 +77,9 @@ class Finding:
     # which tells used comments from unused ones
     suppression_line: int = field(default=0, compare=False)
     baselined: bool = field(default=False, compare=False)  # suppressed because a baseline lists it
+    # the contents (inside the quotes) of string literals a rule declared secret (`redact: true`),
+    # in this file: reporters mask them so pwlint's output does not repeat a hard-coded password
+    secrets: tuple[Region, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -91,6 +94,7 @@ class Observation:
     message: str
     standards: Mapping[str, tuple[str, ...]] = field(compare=False, default_factory=dict)
     snippet: str = field(compare=False, default="")
+    secrets: tuple[Region, ...] = field(default=(), compare=False)  # as for a Finding
 
 
 @dataclass(frozen=True, order=True)

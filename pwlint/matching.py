@@ -12,7 +12,7 @@ conditions that must hold there:
           equals: false
     - bind: {is: password-name}                      # x = v, obj.x = v, d["x"] = v, f(x=v), {"x": v}, def f(x=v)
       where:
-        - value: {is: secret-literal}
+        - value: {is: secret-literal, redact: true}  # reporters mask the literal: output never repeats it
     - compare: ["==", "!="]
       where:
         - operands: {one: {is: password}, other: {not: {is: empty}}}
@@ -174,15 +174,24 @@ def is_secret_literal(expr: Optional[cst.BaseExpression]) -> bool:
     return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text)
 
 
-def _is_secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> bool:
-    """`os.environ.get("DB_PASSWORD", "hunter2")`: a lookup whose fallback is a hard-coded secret."""
+def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optional[cst.BaseExpression]:
+    """`os.environ.get("DB_PASSWORD", "hunter2")`: a lookup whose fallback is a hard-coded secret;
+    the secret literal, or None."""
     if not isinstance(expr, cst.Call) or depth > 4 or not isinstance(expr.func, (cst.Attribute, cst.Name)):
-        return False
+        return None
     name = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else expr.func.value
     if not _LOOKUPS.match(name):
-        return False
+        return None
     fallback = ArgRef(1, ("default", "fallback")).find(expr)
-    return is_secret_literal(fallback) or _is_secret_fallback(fallback, depth + 1)
+    return fallback if is_secret_literal(fallback) else secret_fallback(fallback, depth + 1)
+
+
+def _judged(secret: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """Whether a secret literal was found; it is kept for a `redact` around the test to mask."""
+    if secret is None:
+        return False
+    ctx.captures.setdefault("_judged", []).append(secret)
+    return True
 
 
 def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
@@ -257,8 +266,8 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "password": lambda e, c: _flow(e, c, encoded=False),
     "encoded-password": lambda e, c: _flow(e, c, encoded=True),
     "password-input": _is_input,
-    "secret-literal": lambda e, c: is_secret_literal(e),
-    "secret-fallback": lambda e, c: _is_secret_fallback(e),
+    "secret-literal": lambda e, c: _judged(e if is_secret_literal(e) else None, c),
+    "secret-fallback": lambda e, c: _judged(secret_fallback(e), c),
     "literal": lambda e, c: e is not None and c.fold(e) is not UNKNOWN,
     "string": lambda e, c: isinstance(c.fold(e), (str, bytes)),
     "number": lambda e, c: isinstance(c.fold(e), (int, float)) and not isinstance(c.fold(e), bool),
@@ -279,7 +288,9 @@ ValueTest = Callable[[Optional["cst.BaseExpression"], Context], bool]
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
     "first", "contains", "fields", "split", "index", "call", "uses", "missing", "default", "as", "code", "qualified",
+    "redact",
 }
+_NOT_TESTS = {"split", "index", "default", "as", "redact"}  # keys that shape or record a value, testing nothing
 
 def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
     """Whether a call to one of `globs` happens anywhere inside the expression."""
@@ -314,10 +325,11 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
         key = sorted(unknown)[0]
         raise SpecError(f"unknown value test {key!r} (known: {', '.join(sorted(_VALUE_KEYS))})", key,
                         line_of(raw, key))
-    tests = [_compile_one(raw, key) for key in raw if key in _VALUE_KEYS - {"split", "index", "default", "as"}]
+    tests = [_compile_one(raw, key) for key in raw if key in _VALUE_KEYS - _NOT_TESTS]
     transform = _compile_transform(raw)
     capture = raw.get("as")
     default = raw.get("default", UNKNOWN)
+    redact = _redact_flag(raw)
 
     def test(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
         subject: Any = expr
@@ -328,9 +340,36 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
         if capture:
             value = ctx.fold(subject)
             ctx.captures[capture] = value if value is not UNKNOWN else _code(ctx, expr)
-        return all(t(subject, ctx) for t in tests)
+        judged = len(ctx.captures.get("_judged", ()))
+        if not all(t(subject, ctx) for t in tests):
+            return False
+        if redact and isinstance(expr, cst.CSTNode):
+            secrets = ctx.captures.get("_judged", [])[judged:] or [expr]  # what the tests judged secret
+            ctx.captures.setdefault("_secrets", []).extend(s for secret in secrets for s in string_literals(secret))
+        return True
 
     return test
+
+
+def _redact_flag(raw: Mapping[str, Any]) -> bool:
+    """`redact: true` marks secrets for reporters to mask: the literals the tests judged secret
+    (`secret-literal`, the fallback of `secret-fallback`), else every string literal in the value.
+    A message could still repeat the value through `as`, so the two cannot go together."""
+    flag = raw.get("redact", False)
+    if not isinstance(flag, bool):
+        raise SpecError("`redact` is true or false", "redact", line_of(raw, "redact"))
+    if flag and "as" in raw:
+        raise SpecError("a redacted value cannot be captured with `as`: the message would repeat it", "redact",
+                        line_of(raw, "redact"))
+    return flag
+
+
+def string_literals(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The string literals in an expression, each whole (an f-string with what it formats): what
+    `redact` masks. The parts of an implicit concatenation are separate literals."""
+    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        return [node]
+    return [literal for child in node.children for literal in string_literals(child)]
 
 
 def _code(ctx: Context, expr: Optional[cst.BaseExpression]) -> str:

@@ -24,7 +24,9 @@ class SourceFile:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        """Lines as Python and libcst number them: str.splitlines() would also break at form feeds
+        and Unicode separators, so every snippet after one would show the wrong line."""
+        return re.split(r"\r\n|\r|\n", self.text)
 
 
 def decode(path: str, data: bytes) -> Union[str, FileProblem]:

@@ -190,6 +190,13 @@ def test_latin1_declared_file_parses() -> None:
     assert [f.rule_id for f in outcome] == ["PW101"]
 
 
+def test_snippet_is_the_reported_line_after_a_form_feed_or_unicode_separator() -> None:
+    data = 'x = 1  # a\x0cb \u2028 c\n\nDB_PASSWORD = "hunter2-xyz"\n'.encode()
+    engine = Engine(RULES, PROFILES["owasp-2026"], "owasp-2026")
+    outcome = analyse("settings.py", data, engine, Prefilter(engine.patterns))
+    assert [(f.region.start_line, f.snippet) for f in outcome] == [(3, 'DB_PASSWORD = "hunter2-xyz"')]
+
+
 # -- prefilter -----------------------------------------------------------------------------------
 
 def test_prefilter_skips_files_without_tokens_and_keeps_candidates() -> None:
