@@ -109,11 +109,16 @@ def _every_file(target: Target, scratch: Path, jobs: int) -> Run:
     return _pwlint([str(target.path), "--config", str(config), "--no-prefilter"], target.path, jobs)
 
 
+# `python -m pwlint` run inside a package puts the package on sys.path first, where SQLAlchemy's
+# `types.py` and `inspect.py` shadow the standard library's; so the current folder is dropped.
+_RUN_PWLINT = "import sys; del sys.path[0]; import runpy; runpy.run_module('pwlint', run_name='__main__', alter_sys=True)"
+
+
 def _pwlint(args: list[str], cwd: Path, jobs: int) -> Run:
     """Run this checkout's pwlint; wait4 gives the peak resident set of it and its workers."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         report = Path(handle.name)
-    command = [sys.executable, "-m", "pwlint", "check", *args, "--format", "json", "--output", str(report),
+    command = [sys.executable, "-c", _RUN_PWLINT, "check", *args, "--format", "json", "--output", str(report),
                "--no-cache", "--exit-zero", *(["--jobs", str(jobs)] if jobs else [])]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.monotonic()

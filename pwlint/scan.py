@@ -113,7 +113,7 @@ def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
                     problems: Optional[list[FileProblem]] = None) -> list[Finding]:
     """Run the rules over every parsed module at once, so flows between them are seen. Evidence of
     compliant sites goes to `observations` when a list is given; rule patterns that ran out of time
-    on a file (`rule_regex.py`) go to `problems`.
+    on a file (`rule_regex.py`) and files nested too deeply to evaluate go to `problems`.
 
     A finding may sit in another module than the one whose rule site matched (where a password was
     handed to a helper), so suppression comments are read per finding's own file."""
@@ -126,7 +126,12 @@ def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
     with bounded() as watch:
         for model in models:
             watch.enter(model.path)
-            for item in engine.evaluate(model, program, observations):
+            try:
+                evaluated = engine.evaluate(model, program, observations)
+            except RecursionError:  # an expression nested past what the rules (or libcst) can walk
+                watch.problems.append((model.path, "cannot analyse: expressions nested too deeply"))
+                continue
+            for item in evaluated:
                 located.setdefault((item.finding.path, item.finding.region, item.finding.rule_id), item)
     if problems is not None:
         problems += [FileProblem(path, 1, 1, message) for path, message in watch.problems]

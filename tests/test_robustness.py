@@ -243,6 +243,20 @@ def test_deeply_nested_expressions(tmp_path: Path, capsys: pytest.CaptureFixture
     run.assert_problem("nested.py", "cannot parse")
 
 
+def test_a_file_that_parses_but_nests_too_deeply_to_evaluate_costs_that_file_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 600-term `+` ending in a password parses and is modelled, but placing its finding walks
+    libcst's tree recursively (positions) past Python's limit: the file gets a problem, the others
+    their findings."""
+    chain = " + ".join(f"'{n}'" for n in range(600))
+    root = project(tmp_path, {"audit.py": f"import logging\n\n\ndef record(password):\n    logging.info({chain} + password)\n"})
+
+    run = check(root, capsys, monkeypatch)
+
+    run.assert_good_file_reported()
+    run.assert_problem("audit.py", "nested too deeply")
+
+
 def test_a_parser_crash_prints_no_traceback_even_with_a_fault_handler(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """PYTHONFAULTHANDLER=1 (or pytest) makes a crashing process print its Python stack; a worker
