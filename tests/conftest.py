@@ -80,3 +80,21 @@ match:
       - arg: {pos: 0, kw: obj}
         is: password
 """
+
+
+VALIDATE_SARIF = REPO.parent / "shared" / "tools" / "validate-sarif"
+
+
+def assert_valid_sarif(report: Path) -> None:
+    """../shared/tools/validate-sarif (schema and GitHub's ingestion rules) accepts the file. Skips
+    where the validator is absent or cannot install its Multitool (no network)."""
+    import pytest
+
+    if not VALIDATE_SARIF.is_file():
+        pytest.skip(f"{VALIDATE_SARIF} not present")
+    env = dict(os.environ, PYTHON=sys.executable)
+    check = subprocess.run(["bash", str(VALIDATE_SARIF), str(report)], capture_output=True, text=True, env=env,
+                           timeout=600, check=False)
+    if check.returncode == 2 and "could not install" in check.stderr:
+        pytest.skip(f"validate-sarif cannot run here: {check.stderr.strip()}")
+    assert check.returncode == 0, check.stdout + check.stderr
