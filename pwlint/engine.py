@@ -69,17 +69,18 @@ class Engine:
         """Findings whose rule site is in this module (a finding may be placed in a caller's module).
         Evidence of compliant sites is appended to `observations` only when a list is given, so
         `pwlint check` never pays for observer patterns."""
+        lowered = "\n".join(model.lines).lower().encode("utf-8", "replace")
         if observations is not None:
-            observed = self._collect(model, program, self._observers)
+            observed = self._collect(model, program, self._observers.narrowed(lowered))
             observations.extend(self._observation(model, program, match) for match in observed)
-        return [self._locate(model, program, match) for match in self._collect(model, program, self._findings)]
+        found = self._collect(model, program, self._findings.narrowed(lowered))
+        return [self._locate(model, program, match) for match in found]
 
     def _collect(self, model: ModuleModel, program: Program, index: "_PatternIndex") -> list[Match]:
         """One match per rule and node; an observer's evidence is kept apart from its rule's others."""
         matches: list[Match] = []
         seen: set[tuple[str, int, int]] = set()
         oracle = program.oracle(model)
-        index = index.narrowed("\n".join(model.lines).lower().encode("utf-8", "replace"))
         for site in model.sites:
             ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement,
                           site=site, program=program)

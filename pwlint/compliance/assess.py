@@ -23,7 +23,7 @@ from typing import Mapping, Optional, Sequence
 
 import pwlint
 from pwlint.compliance.records import (
-    Assessment, Catalogue, ComplianceReport, Control, Evidence, FileProblemRecord, LookedFor, RuleVersion, Scope,
+    Assessment, Catalogue, ComplianceReport, Control, Evidence, LookedFor, RuleVersion, Scope,
 )
 from pwlint.findings import Finding, Observation, ScanResult
 from pwlint.ruleset import Rule, RuleError
@@ -115,7 +115,7 @@ def build_scope(result: ScanResult, paths: Sequence[str], rules: Sequence[Rule],
         files_parsed=result.files_parsed,
         skipped_tests=result.skipped_tests,
         excluded=result.excluded,
-        unparsable=tuple(FileProblemRecord(p.path, p.line, p.message) for p in sorted(result.problems)),
+        unparsable=tuple(sorted(result.problems)),
         suppressions=suppressions,
         profile=result.profile,
         profile_source=str(thresholds.get("source", "")),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
+from pwlint.findings import FileProblem
+
 # In the order a reader meets them: what is broken first, what cannot be judged last.
 VERDICTS = ("fail", "pass", "not-evidenced", "outside")
 VERDICT_LABELS = {
@@ -101,13 +103,6 @@ class RuleVersion:
 
 
 @dataclass(frozen=True)
-class FileProblemRecord:
-    path: str
-    line: int
-    message: str
-
-
-@dataclass(frozen=True)
 class Scope:
     """What the verdicts rest on: the files, the suppressions, the thresholds and the tools."""
 
@@ -116,7 +111,7 @@ class Scope:
     files_parsed: int
     skipped_tests: int
     excluded: int
-    unparsable: tuple[FileProblemRecord, ...]
+    unparsable: tuple[FileProblem, ...]
     suppressions: tuple[Evidence, ...]
     profile: str
     profile_source: str
