@@ -909,7 +909,7 @@ _PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "messag
 
 # A password reaches code through a name containing one of these, or through getpass; as regular
 # expressions over lower-cased bytes (a bare `pass` would match every `pass` statement).
-PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "(?<![a-z])pw(?![a-z])",
+PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "pw(?![a-z])(?<![a-z]pw)",
                    "_pass", "pass_", "userpass", "adminpass", "rootpass", "dbpass", "mdp", "senha",
                    "kennwort", "contrase")
 
@@ -996,9 +996,10 @@ def _call_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
     return accepts, tuple(_glob_tokens(globs))
 
 
-# Method names too common to tell a file apart; a glob ending in one is known by an earlier part.
+# Names too common to tell a file apart (methods, and `apps`, which every Django module imports); a
+# glob ending in one is known by an earlier part.
 _GENERIC_NAMES = frozenset({"update", "new", "hash", "copy", "digest", "hexdigest", "using", "encrypt",
-                            "verify", "get", "identify", "genconfig", "genhash", "derive"})
+                            "verify", "get", "identify", "genconfig", "genhash", "derive", "apps"})
 
 
 def _glob_tokens(globs: Iterable[str]) -> Iterable[str]:

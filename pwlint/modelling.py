@@ -20,6 +20,7 @@ from pwlint.isolation import Lost, Started, supervise
 
 if TYPE_CHECKING:
     from pwlint.names import ModuleModel
+    from pwlint.prefilter import Focus
 
 Outcome = Union["ModuleModel", FileProblem]
 Progress = Callable[[int, int], None]
@@ -36,17 +37,17 @@ def default_jobs() -> int:
     return cpus if cpus >= 3 else 1
 
 
-def model_files(files: Mapping[str, bytes], jobs: int, timeout: float,
+def model_files(files: Mapping[str, bytes], focus: Optional["Focus"], jobs: int, timeout: float,
                 progress: Optional[Progress] = None) -> list[Outcome]:
     """A model or a problem for each file, in path order, each file parsed in an isolated worker
     (`isolation.py`) so that a parser crash or hang costs that file alone."""
     paths = sorted(files)
     if progress is not None:
         progress(0, len(paths))
-    tasks = [(path, (path, files[path])) for path in paths]
+    tasks = [(path, (path, files[path], focus)) for path in paths]
     made = supervise(tasks, model_bytes, workers=min(jobs, len(paths)), timeout=timeout,
                      started=counter(progress, len(paths)))
-    outcomes = [_outcome(path, files[path], made[path]) for path in paths]
+    outcomes = [_outcome(path, files[path], focus, made[path]) for path in paths]
     if progress is not None:
         progress(len(paths), len(paths))
     return outcomes
@@ -65,24 +66,24 @@ def counter(progress: Optional[Progress], total: int) -> Optional[Started]:
     return started
 
 
-def _outcome(path: str, data: bytes, made: Union[bytes, Outcome, Lost, None]) -> Outcome:
+def _outcome(path: str, data: bytes, focus: Optional["Focus"], made: Union[bytes, Outcome, Lost, None]) -> Outcome:
     if isinstance(made, Lost):
         return lost_problem(path, made.reason)
     if isinstance(made, bytes):
         return pickle.loads(made)
     # a problem, or a model too deeply nested to pickle: it parsed in time in the worker, so it is made again here
-    return made or _prepare(path, data)
+    return made or _prepare(path, data, focus)
 
 
 def lost_problem(path: str, reason: str) -> FileProblem:
     return FileProblem(path, 1, 1, f"cannot parse: {reason}")
 
 
-def model_bytes(item: tuple[str, bytes], started: Started) -> Union[bytes, FileProblem, None]:
+def model_bytes(item: tuple[str, bytes, Optional["Focus"]], started: Started) -> Union[bytes, FileProblem, None]:
     """One file's model, pickled; a problem as it is; None for a model too deeply nested to pickle."""
-    path, data = item
+    path, data, focus = item
     started(path)
-    outcome = _prepare(path, data)
+    outcome = _prepare(path, data, focus)
     if isinstance(outcome, FileProblem):
         return outcome
     try:
@@ -91,7 +92,8 @@ def model_bytes(item: tuple[str, bytes], started: Started) -> Union[bytes, FileP
         return None
 
 
-def _prepare(path: str, data: bytes) -> Outcome:
+
+def _prepare(path: str, data: bytes, focus: Optional["Focus"]) -> Outcome:
     from pwlint.scan import prepare
 
-    return prepare(path, data)
+    return prepare(path, data, focus)

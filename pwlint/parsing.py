@@ -11,9 +11,12 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from pwlint.findings import FileProblem
+
+if TYPE_CHECKING:
+    from pwlint.prefilter import Focus
 
 
 @dataclass
@@ -45,9 +48,13 @@ def _syntax_error_position(message: str, line: int, column: int) -> tuple[int, i
     return line, column + 1
 
 
-def parse(path: str, data: bytes) -> Union[SourceFile, FileProblem]:
-    """The parsed module, or a problem naming the line and column where parsing failed."""
+def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[SourceFile, FileProblem]:
+    """The parsed module, or a problem naming the line and column where parsing failed. With a
+    `focus`, the definitions it rules out are blanked before parsing (`slicing.py`); the text kept
+    for snippets is the file's own."""
     import libcst as cst  # imported here: runs that parse nothing never pay for libcst
+
+    from pwlint.slicing import focus_text
 
     text = decode(path, data)
     if isinstance(text, FileProblem):
@@ -55,7 +62,7 @@ def parse(path: str, data: bytes) -> Union[SourceFile, FileProblem]:
     if "\x00" in text:
         return FileProblem(path, 1, 1, "cannot parse: file contains null bytes")
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(focus_text(text, data, focus) if focus else text)
     except cst.ParserSyntaxError as error:
         line, column = _syntax_error_position(error.message, error.raw_line, error.raw_column)
         return FileProblem(path, line, column, f"syntax error: {error.message.splitlines()[0]}")

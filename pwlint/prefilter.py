@@ -28,6 +28,8 @@ of a password), which are matched only in files that name a password.
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +47,10 @@ _CALL_WITH_PASSWORD = re.compile(
     rb"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[ \t]*\((?:[^()]|\([^()]*\))*?(?:"
     + "|".join(PASSWORD_TOKENS).encode() + rb")",
     re.IGNORECASE)
+# What `name(` also finds that no module defines: `if (`, `return (`, `len(`.
+_NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
+# The names an `__init__.py` imports, and so may re-export: `from .crypto import (hash_value,\n salt)`.
+_IMPORTED = re.compile(rb"^[ \t]*from[ \t]+[.\w]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,37 @@ class Triage:
     password: bool  # mentions a password: a flow may start or pass here
 
 
+@dataclass(frozen=True)
+class Focus:
+    """What makes a definition within a chosen file worth parsing (`slicing.py`)."""
+
+    password: "TokenGroup"
+    standalone: "TokenGroup"  # every token of the patterns that need no password
+    called: frozenset[str]  # top-level names some file calls with a password among the arguments
+
+
+@dataclass(frozen=True)
+class Selection:
+    paths: set[str]  # the files worth parsing
+    focus: Optional[Focus]  # None: parse them whole (the prefilter is off)
+
+
 class Prefilter:
     """A byte-level test derived from the loaded rules' patterns."""
 
     def __init__(self, patterns: Iterable[Pattern], enabled: bool = True) -> None:
         self.enabled = enabled
-        self._requirements: list[tuple[_Group, ...]] = []
+        patterns = list(patterns)
+        self._requirements: list[tuple[TokenGroup, ...]] = []
         for pattern in patterns:
             if not pattern.tokens:
                 self.enabled = False
-            self._requirements.append(tuple(_compile(group) for group in pattern.tokens))
+            # the password group first: most patterns need it, and most files lack it
+            groups = sorted(pattern.tokens, key=lambda group: (group != _PASSWORD_GROUP, len(group)))
+            self._requirements.append(tuple(_compile(group) for group in groups))
         self._password = _compile(_PASSWORD_GROUP)
+        self._standalone = _compile(tuple(sorted({token for pattern in patterns if _PASSWORD_GROUP not in pattern.tokens
+                                                  for group in pattern.tokens for token in group})))
 
     def may_match(self, data: bytes) -> bool:
         """Whether this file can produce a finding on its own."""
@@ -75,9 +101,9 @@ class Prefilter:
         if not self.enabled:
             return Triage(True, True)
         lowered = data.lower()
-        found: dict[_Group, bool] = {}  # many patterns share a group: search each once
+        found: dict[TokenGroup, bool] = {}  # many patterns share a group: search each once
 
-        def has(group: _Group) -> bool:
+        def has(group: TokenGroup) -> bool:
             if group not in found:
                 found[group] = group.found_in(lowered)
             return found[group]
@@ -85,24 +111,33 @@ class Prefilter:
         alone = any(all(has(group) for group in groups) for groups in self._requirements)
         return Triage(alone, has(self._password))
 
-    def select(self, files: Mapping[str, bytes]) -> set[str]:
-        """The files worth parsing, by the tests of the module docstring."""
+    def select(self, files: Mapping[str, bytes]) -> Selection:
+        """The files worth parsing, by the tests of the module docstring, and what within them."""
         if not self.enabled:
-            return set(files)
+            return Selection(set(files), None)
         triaged = {path: self.triage(data) for path, data in files.items()}
         chosen = {path for path, t in triaged.items() if t.alone or t.password}
         called: set[bytes] = set()
         for path in chosen:
             if triaged[path].password:
                 called.update(_CALL_WITH_PASSWORD.findall(files[path]))
+        called -= _NOT_DEFINED
         for path, data in files.items():
             if path in chosen or not called:
                 continue
             if set(_TOP_LEVEL_DEFINITION.findall(data)) & called:
                 chosen.add(path)  # a helper a password is handed to: a sink, or a wrapper handing it back
-            elif path.endswith("__init__.py") and set(_IDENTIFIER.findall(data)) & called:
+            elif path.endswith("__init__.py") and _imported(data) & called:
                 chosen.add(path)  # a re-export (`from .crypto import hash_value`) that resolves such a call
-        return chosen
+        return Selection(chosen, Focus(self._password, self._standalone,
+                                       frozenset(name.decode("ascii") for name in called)))
+
+
+def _imported(data: bytes) -> set[bytes]:
+    names: set[bytes] = set()
+    for clause in _IMPORTED.findall(data):
+        names.update(_IDENTIFIER.findall(clause))
+    return names
 
 
 def may_match_here(pattern: Pattern, lowered: bytes) -> bool:
@@ -113,10 +148,11 @@ def may_match_here(pattern: Pattern, lowered: bytes) -> bool:
 
 
 @dataclass(frozen=True)
-class _Group:
+class TokenGroup:
     """Tokens of which a file must hold one. Plain words are found by substring search, several
     times faster than a regular-expression alternation over the same words; the few tokens that
-    are expressions (`(?<![a-z])pw(?![a-z])`) are searched as one."""
+    are expressions (`pw(?![a-z])(?<![a-z]pw)`) are searched as one; an expression that starts with
+    its literal (the look-behind after it) lets the regex engine skip ahead by substring search."""
 
     words: tuple[bytes, ...]
     expression: Optional[re.Pattern[bytes]]
@@ -124,10 +160,15 @@ class _Group:
     def found_in(self, lowered: bytes) -> bool:
         return any(word in lowered for word in self.words) or bool(self.expression and self.expression.search(lowered))
 
+    def within(self, lowered: bytes) -> "TokenGroup":
+        """The tokens of this group that `lowered` holds: the parts of a file need be searched for no other."""
+        return TokenGroup(tuple(word for word in self.words if word in lowered),
+                          self.expression if self.expression and self.expression.search(lowered) else None)
+
 
 @lru_cache(maxsize=None)
-def _compile(group: tuple[str, ...]) -> _Group:
+def _compile(group: tuple[str, ...]) -> TokenGroup:
     tokens = [token.lower() for token in group]
     words = tuple(token.encode("utf-8") for token in tokens if re.escape(token) == token)
     expressions = [token for token in tokens if re.escape(token) != token]
-    return _Group(words, re.compile("|".join(expressions).encode("utf-8")) if expressions else None)
+    return TokenGroup(words, re.compile("|".join(expressions).encode("utf-8")) if expressions else None)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Optional, Sequence, Union
 from pwlint.discovery import (DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, describe_error, discover, not_regular,
                               find_root, relative_posix)
 from pwlint.findings import FileProblem, Finding, Observation, ScanResult
-from pwlint.prefilter import Prefilter
+from pwlint.prefilter import Focus, Prefilter
 from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
@@ -94,12 +94,13 @@ def build_engine(loaded: LoadedRules) -> "Engine":
     return Engine(loaded.rules, loaded.thresholds, loaded.profile)
 
 
-def prepare(path: str, data: bytes) -> Union["ModuleModel", FileProblem]:
-    """Parse one file and build its model; depends on nothing but the bytes and the path."""
+def prepare(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union["ModuleModel", FileProblem]:
+    """Parse one file and build its model; depends on nothing but the bytes, the path and the
+    prefilter's focus (what within the file is worth parsing)."""
     from pwlint import parsing
     from pwlint.names import build_model
 
-    source = parsing.parse(path, data)
+    source = parsing.parse(path, data, focus)
     if isinstance(source, FileProblem):
         return source
     try:
@@ -145,9 +146,10 @@ def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
 def analyse(path: str, data: bytes, engine: "Engine", prefilter: Prefilter,
             observations: Optional[list[Observation]] = None) -> Union[list[Finding], FileProblem, None]:
     """Findings for one file on its own; None when the prefilter proves there can be none."""
-    if not prefilter.may_match(data):
+    selection = prefilter.select({path: data})
+    if path not in selection.paths:
         return None
-    model = prepare(path, data)
+    model = prepare(path, data, selection.focus)
     return model if isinstance(model, FileProblem) else analyse_project([model], engine, observations)
 
 
@@ -263,23 +265,23 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
     if settings.observe:
         patterns += [observer.pattern for rule in loaded.rules for observer in rule.observers]
-    chosen = Prefilter(patterns, enabled=settings.prefilter).select(contents)
-    files = {path: contents[path] for path in sorted(chosen)}
+    selection = Prefilter(patterns, enabled=settings.prefilter).select(contents)
+    files = {path: contents[path] for path in sorted(selection.paths)}
     jobs = settings.jobs or default_jobs()
     if not files:
         return _Analysed([], [], 0, [])
     if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
-        return _analyse_in_worker(settings, loaded, files, progress)
-    return _analyse_pooled(settings, loaded, files, jobs, progress)
+        return _analyse_in_worker(settings, loaded, files, selection.focus, progress)
+    return _analyse_pooled(settings, loaded, files, selection.focus, jobs, progress)
 
 
-def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str, bytes],
+def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
                        progress: Optional["Progress"]) -> _Analysed:
     from pwlint.isolation import Lost, supervise
     from pwlint.modelling import counter, lost_problem
 
     def work(_: None, started: "Started") -> _Analysed:
-        return _analyse_here(loaded, files, settings.observe, started)
+        return _analyse_here(loaded, files, focus, settings.observe, started)
 
     if progress is not None:
         progress(0, len(files))
@@ -288,19 +290,20 @@ def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str,
     if not isinstance(outcome, Lost):
         return outcome
     rest = {path: data for path, data in files.items() if path != outcome.path}
-    analysed = _analyse_pooled(settings, loaded, rest, 1, progress)
+    analysed = _analyse_pooled(settings, loaded, rest, focus, 1, progress)
     if outcome.path:
         analysed.problems.append(lost_problem(outcome.path, outcome.reason))
     return analysed
 
 
-def _analyse_here(loaded: LoadedRules, files: dict[str, bytes], observe: bool, started: "Started") -> _Analysed:
+def _analyse_here(loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus], observe: bool,
+                  started: "Started") -> _Analysed:
     """The whole analysis in this process: what the single worker runs."""
     engine = build_engine(loaded)
     models, problems = [], []
     for path, data in files.items():
         started(path)
-        outcome = prepare(path, data)
+        outcome = prepare(path, data, focus)
         (problems if isinstance(outcome, FileProblem) else models).append(outcome)
     started("")
     observations: list[Observation] = []
@@ -308,12 +311,12 @@ def _analyse_here(loaded: LoadedRules, files: dict[str, bytes], observe: bool, s
     return _Analysed(findings, problems, len(models), observations)
 
 
-def _analyse_pooled(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], jobs: int,
-                    progress: Optional["Progress"]) -> _Analysed:
+def _analyse_pooled(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
+                    jobs: int, progress: Optional["Progress"]) -> _Analysed:
     from pwlint.modelling import model_files
 
     engine = build_engine(loaded)  # before the workers start, so forked ones inherit libcst
-    outcomes = model_files(files, jobs, settings.timeout, progress)
+    outcomes = model_files(files, focus, jobs, settings.timeout, progress)
     models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
     problems = [outcome for outcome in outcomes if isinstance(outcome, FileProblem)]
     observations: list[Observation] = []

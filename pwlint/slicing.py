@@ -1,0 +1,195 @@
+"""Blank out the definitions no rule can fire in, so that libcst parses only the rest.
+
+The prefilter keeps whole files, and a file that names a password is mostly code that does not:
+on Django 5.1.4 three fifths of the kept bytes are functions and methods no rule looks at, and
+libcst's parse is the largest cost of a scan. `ast` (the interpreter's own parser, in C, about
+nine times faster) finds the top-level functions and classes and the methods of top-level classes;
+the ones that cannot take part in a finding are replaced, line for line, by blank lines (a `pass`
+on the first, so every body stays a body). Every kept node keeps its line and column.
+
+A definition is kept when its own text (decorators included)
+- names a password: a flow may start, pass or end in it (the prefilter's test of a file);
+- holds a token of a pattern that needs no password (work factors, framework settings);
+- is a function or class the project calls with a password among the arguments (`Focus.called`,
+  the prefilter's helper names): the password is handed to it;
+- reads a *carrier*: a module global or `self` attribute that an assignment naming a password
+  sets elsewhere in the file (`self._secret = password`, then `execute(q, self._secret)`).
+A class the project calls with a password is kept whole: its `__init__` takes the password.
+Everything else at the top of the module or of a class (imports, constants, class attributes,
+nested classes) is always kept: names, constant folding and rules read it.
+
+The bounds are the prefilter's, one level down: a password handed on under another name
+(`self._store(data)` after `data = password`) reaches a method that is blanked unless it has
+tokens of its own; `--no-prefilter` parses everything. A file `ast` cannot parse (a syntax error,
+a newer grammar than the running interpreter's) is parsed whole, so libcst reports its problem.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+from pwlint.prefilter import Focus
+
+_Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+_BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+# `self.name =` (or `+=`, `: T =`), not `==`: a `self` attribute set on this line.
+_SELF_ASSIGNMENT = re.compile(rb"(?<![a-z0-9_.])self\.([a-z_][a-z0-9_]*)[ \t]*(?::[^=\n]*)?(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)")
+
+
+@dataclass(frozen=True)
+class _Span:
+    first: int  # 1-based, the first decorator's line
+    last: int
+
+
+def focus_text(text: str, data: bytes, focus: Focus) -> str:
+    """`text` (the decoded `data`) with the definitions `focus` rules out blanked, or `text` itself
+    when nothing is ruled out or `ast` cannot parse it."""
+    tree = _parse(data)
+    if tree is None:
+        return text
+    whole = data.lower()
+    narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called)
+    spans = list(_ruled_out(tree, _BYTE_LINE_BREAK.split(whole), narrowed))
+    return _blank(text, spans) if spans else text
+
+
+def _parse(data: bytes) -> Optional[ast.Module]:
+    try:
+        with warnings.catch_warnings():  # invalid escapes and the like are libcst's and the user's business
+            warnings.simplefilter("ignore")
+            return ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iterator[_Span]:
+    """The spans of the definitions no rule can fire in."""
+    definitions = [node for node in tree.body if isinstance(node, (*_FUNCTIONS, ast.ClassDef))]
+    texts = {id(node): _text(node, lowered) for node in _units(definitions)}
+    carriers = _carrier_pattern(tree, definitions, texts, lowered, focus)
+
+    def wanted_alone(node: _Definition) -> bool:
+        text = texts[id(node)]
+        return (node.name in focus.called or focus.password.found_in(text)
+                or focus.standalone.found_in(text)
+                or bool(carriers and carriers.search(text)))
+
+    wanted = _handed_on(definitions, texts, {id(node) for node in _units(definitions) if wanted_alone(node)})
+    for node in definitions:
+        if not isinstance(node, ast.ClassDef):
+            if id(node) not in wanted:
+                yield _span(node)
+        elif node.name not in focus.called:
+            methods = [method for method in node.body if isinstance(method, _FUNCTIONS)]
+            unwanted = [method for method in methods if id(method) not in wanted]
+            if len(unwanted) == len(methods) and id(node) not in wanted:
+                yield _span(node)
+            else:
+                yield from (_span(method) for method in unwanted)
+
+
+def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], wanted: set[int]) -> set[int]:
+    """`wanted` grown by the functions and methods of this file that wanted ones call with
+    arguments: a password may be handed on under any name (`self._execute(cursor, params)`)."""
+    by_name: dict[bytes, list[_Definition]] = {}
+    for node in _units(definitions):
+        if not isinstance(node, ast.ClassDef):
+            by_name.setdefault(node.name.lower().encode(), []).append(node)
+    units = {id(node): node for node in _units(definitions)}
+    pending = [units[key] for key in wanted if not isinstance(units[key], ast.ClassDef)]  # methods speak for themselves
+    while pending:
+        node = pending.pop()
+        for name in set(_called_with_arguments(node)) & by_name.keys():
+            for callee in by_name[name]:
+                if id(callee) not in wanted:
+                    wanted.add(id(callee))
+                    pending.append(callee)
+    return wanted
+
+
+def _called_with_arguments(node: _Definition) -> Iterator[bytes]:
+    """The names (lower-cased) of the functions and methods `node` calls with something other
+    than literals: `f(x)` and `self.g(key=value)`, not `self.h()` or `log("done")`."""
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and any(not isinstance(argument, ast.Constant) for argument in
+                                              [*call.args, *(keyword.value for keyword in call.keywords)]):
+            if isinstance(call.func, ast.Name):
+                yield call.func.id.lower().encode()
+            elif isinstance(call.func, ast.Attribute):
+                yield call.func.attr.lower().encode()
+
+
+def _units(definitions: Iterable[_Definition]) -> Iterator[_Definition]:
+    for node in definitions:
+        yield node
+        if isinstance(node, ast.ClassDef):
+            yield from (method for method in node.body if isinstance(method, _FUNCTIONS))
+
+
+def _span(node: _Definition) -> _Span:
+    return _Span(min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)]),
+                 node.end_lineno or node.lineno)
+
+
+def _text(node: _Definition, lowered: Sequence[bytes]) -> bytes:
+    span = _span(node)
+    return b"\n".join(lowered[span.first - 1:span.last])
+
+
+def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts: dict[int, bytes],
+                     lowered: Sequence[bytes], focus: Focus) -> Optional[re.Pattern[bytes]]:
+    """A search for the carriers: the module globals and `self` attributes that an assignment
+    naming a password sets (at the module's top level, or on a line of a method that names a
+    password). Carriers that name a password themselves need no search."""
+    names = {name.lower().encode() for statement in tree.body for name in _global_targets(statement)
+             if focus.password.found_in(_statement_text(statement, lowered))}
+    for node in definitions:
+        if isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, _FUNCTIONS) and focus.password.found_in(texts[id(method)]):
+                    names.update(name for line in texts[id(method)].split(b"\n") if focus.password.found_in(line)
+                                 for name in _SELF_ASSIGNMENT.findall(line))
+    plain = sorted(name for name in names if not focus.password.found_in(name))
+    if not plain:
+        return None
+    return re.compile(rb"(?<![a-z0-9_.])(?:self\.)?(?:" + b"|".join(map(re.escape, plain)) + rb")(?![a-z0-9_])")
+
+
+def _global_targets(statement: ast.stmt) -> Iterator[str]:
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
+        targets = [statement.target]
+    else:
+        return
+    for target in targets:
+        for element in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+            if isinstance(element, ast.Name):
+                yield element.id
+
+
+def _statement_text(statement: ast.stmt, lowered: Sequence[bytes]) -> bytes:
+    return b"\n".join(lowered[statement.lineno - 1:statement.end_lineno or statement.lineno])
+
+
+def _blank(text: str, spans: Iterable[_Span]) -> str:
+    """Each span replaced by a statement as long: `pass` on one line, a string of line breaks
+    over several. libcst makes a node of every blank line, so emptied lines would cost about half
+    of what the code they replace did; one string token costs nothing."""
+    parts = _LINE_BREAK.split(text)  # line, break, line, break, ..., line
+    for span in spans:
+        first = parts[2 * (span.first - 1)]
+        indentation = first[:len(first) - len(first.lstrip(" \t\f"))]
+        parts[2 * (span.first - 1)] = indentation + ("pass" if span.first == span.last else '"""')
+        for line in range(span.first + 1, span.last + 1):
+            parts[2 * (line - 1)] = ""
+        if span.last > span.first:
+            parts[2 * (span.last - 1)] = '"""'
+    return "".join(parts)

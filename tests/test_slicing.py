@@ -1,0 +1,176 @@
+"""Parsing only the definitions where a rule can fire (`slicing.py`): less to parse, never a
+different finding, and every kept line where it was.
+
+Each project is scanned with the prefilter (which slices) and without it (which parses every file
+whole); the findings, their positions and their flows must be the same.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+from typing import Mapping
+
+from conftest import write_tree
+
+from pwlint.findings import Finding
+from pwlint.prefilter import Prefilter
+from pwlint.scan import Settings, build_engine, load, scan
+from pwlint.slicing import focus_text
+
+
+def findings(root: Path, files: Mapping[str, str], prefilter: bool = True) -> list[Finding]:
+    write_tree(root, {name: textwrap.dedent(text) for name, text in files.items()})
+    settings = Settings(paths=[str(root)], prefilter=prefilter, cache=False)
+    return scan(settings, load(settings)).active_findings
+
+
+def described(found: list[Finding]) -> list[tuple[object, ...]]:
+    return sorted((f.path, f.region.start_line, f.region.start_column, f.rule_id,
+                   tuple((step.path, step.region, step.note) for step in f.flow)) for f in found)
+
+
+def sliced(files: Mapping[str, str], path: str) -> str:
+    """`path` as libcst would see it in a scan of `files`."""
+    sources = {name: textwrap.dedent(text).encode() for name, text in files.items()}
+    selection = Prefilter(build_engine(load(Settings())).patterns).select(sources)
+    assert path in selection.paths and selection.focus is not None
+    return focus_text(sources[path].decode(), sources[path], selection.focus)
+
+
+ACCOUNTS = {
+    "app/accounts.py": """\
+        import hashlib
+        import logging
+
+        log = logging.getLogger(__name__)
+
+
+        class AccountStore:
+            \"\"\"Users and their credentials, kept in the shop's database.\"\"\"
+
+            table = "accounts"
+
+            def __init__(self, db, password_pepper):
+                self.db = db
+                self._pepper = password_pepper
+
+            def render_row(self, row):
+                cells = [str(cell) for cell in row]
+                return " | ".join(cells)
+
+            @staticmethod
+            def page_count(rows, per_page=20):
+                return (len(rows) + per_page - 1) // per_page
+
+            def register(self, name, password):
+                digest = self._digest(password)
+                self.db.save(name, digest)
+                self._audit(name, password)
+
+            def _digest(self, value):
+                return hashlib.sha256(value.encode()).hexdigest()
+
+            def _audit(self, name, value):
+                self._write(name, value)
+
+            def _write(self, name, value):
+                log.info("registered %s with %s", name, value)
+
+            def peppered(self, text):
+                return hashlib.md5((text + self._pepper).encode()).hexdigest()
+
+
+        def etag(body):
+            return hashlib.md5(body).hexdigest()
+
+
+        def summary(rows):
+            return {"count": len(rows), "first": rows[0] if rows else None}
+        """,
+}
+
+
+def test_unrelated_definitions_are_blanked_and_kept_lines_stay_in_place() -> None:
+    original = textwrap.dedent(ACCOUNTS["app/accounts.py"])
+    text = sliced(ACCOUNTS, "app/accounts.py")
+    assert text.count("\n") == original.count("\n")
+    ast.parse(text)  # still Python
+    kept = {number for number, line in enumerate(text.split("\n"), 1) if line.strip() not in ("", "pass", '"""')}
+    for number in kept:
+        assert text.split("\n")[number - 1] == original.split("\n")[number - 1]
+    assert "render_row" not in text and "page_count" not in text and "def summary" not in text
+    # names a password; receives one; hands it on (twice, under other names); reads a carrier
+    for wanted in ("def register", "def _digest", "def _audit", "def _write", "def __init__", "def peppered"):
+        assert wanted in text
+    assert 'table = "accounts"' in text and "Users and their credentials" in text
+
+
+def test_slicing_changes_no_finding_position_or_flow(tmp_path: Path) -> None:
+    with_slicing = findings(tmp_path / "a", ACCOUNTS)
+    whole = findings(tmp_path / "b", ACCOUNTS, prefilter=False)
+    assert described(with_slicing) == described(whole)
+    rules = {(f.region.start_line, f.rule_id) for f in with_slicing}
+    assert (25, "PW101") in rules  # sha256 in _digest, reported where register hands the password over
+    assert (27, "PW801") in rules  # the log in _write, two helpers down
+
+
+def test_a_flow_through_a_self_attribute_set_from_a_password_survives_slicing(tmp_path: Path) -> None:
+    project = {
+        "app/client.py": """\
+            import sqlite3
+
+
+            class Vault:
+                def __init__(self, path, master_password):
+                    self.conn = sqlite3.connect(path)
+                    self.secret = master_password
+
+                def describe(self):
+                    return f"vault at {self.conn}"
+
+                def save(self):
+                    self.conn.execute("INSERT INTO vault (secret) VALUES (?)", (self.secret,))
+                    self.conn.commit()
+            """,
+    }
+    text = sliced(project, "app/client.py")
+    assert "def save" in text and "def describe" not in text
+    assert described(findings(tmp_path / "a", project)) == described(findings(tmp_path / "b", project, prefilter=False))
+
+
+def test_a_file_ast_cannot_parse_is_parsed_whole_and_its_error_reported(tmp_path: Path) -> None:
+    project = {
+        "app/broken.py": """\
+            import hashlib
+
+
+            def unrelated():
+                return 1
+
+
+            def login(password):
+                return hashlib.md5(password.encode()).hexdigest(
+            """,
+    }
+    text = sliced(project, "app/broken.py")
+    assert text == textwrap.dedent(project["app/broken.py"])
+    write_tree(tmp_path, {name: textwrap.dedent(body) for name, body in project.items()})
+    problems = [scan(settings, load(settings)).problems for settings in
+                (Settings(paths=[str(tmp_path)], cache=False), Settings(paths=[str(tmp_path)], cache=False, prefilter=False))]
+    assert problems[0] == problems[1]
+    assert [(p.path, p.message.split(":")[0]) for p in problems[0]] == [("app/broken.py", "syntax error")]
+
+
+def test_windows_line_breaks_and_decorators_keep_every_position(tmp_path: Path) -> None:
+    body = ("import hashlib\r\n\r\n\r\n@property\r\ndef unrelated(self):\r\n    return 1\r\n\r\n\r\n"
+            "def login(password):\r\n    return hashlib.md5(password.encode()).hexdigest()\r\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "login.py").write_bytes(body.encode())
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "login.py").write_bytes(body.encode())
+    with_slicing = scan(Settings(paths=[str(tmp_path / "a")], cache=False), load(Settings())).active_findings
+    whole = scan(Settings(paths=[str(tmp_path / "b")], prefilter=False, cache=False), load(Settings())).active_findings
+    assert described(with_slicing) == described(whole)
+    assert [(f.region.start_line, f.rule_id) for f in with_slicing] == [(10, "PW101")]
