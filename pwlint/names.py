@@ -239,7 +239,8 @@ _LAYOUT_FIELDS = frozenset({"lpar", "rpar", "leading_lines", "lines_after_decora
 
 
 @lru_cache(maxsize=None)
-def _child_fields(kind: type) -> tuple[str, ...]:
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that hold child nodes, in source order (layout fields left out)."""
     return tuple(f.name for f in fields(kind) if f.name not in _LAYOUT_FIELDS and not f.name.startswith("whitespace"))
 
 
@@ -309,7 +310,7 @@ class _ModelBuilder:
         if handlers is None:
             handlers = self._handlers[kind] = _Handlers(
                 getattr(self, f"visit_{kind.__name__}", None), getattr(self, f"leave_{kind.__name__}", None),
-                issubclass(kind, (cst.SimpleStatementLine, cst.BaseCompoundStatement)), _child_fields(kind))
+                issubclass(kind, (cst.SimpleStatementLine, cst.BaseCompoundStatement)), child_fields(kind))
         if handlers.statement:
             self.statements.append(node)
         if handlers.visit is not None:

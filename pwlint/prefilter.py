@@ -92,6 +92,10 @@ class Prefilter:
         self._password = _compile(_PASSWORD_GROUP)
         self._standalone = _compile(tuple(sorted({token for pattern in patterns if _PASSWORD_GROUP not in pattern.tokens
                                                   for group in pattern.tokens for token in group})))
+        words = {word for groups in self._requirements for group in groups for word in group.words}
+        # a word holding a shorter one (`pbkdf2_hmac` holds `pbkdf2`) is searched for only where that one is
+        self._guards = {word: min((other for other in words if other in word and other != word), key=len)
+                        for word in words if any(other in word and other != word for other in words)}
 
     def may_match(self, data: bytes) -> bool:
         """Whether this file can produce a finding on its own."""
@@ -101,11 +105,19 @@ class Prefilter:
         if not self.enabled:
             return Triage(True, True)
         lowered = data.lower()
-        found: dict[TokenGroup, bool] = {}  # many patterns share a group: search each once
+        found: dict[TokenGroup, bool] = {}  # many patterns share a group, many groups a word: search each once
+        present: dict[bytes, bool] = {}
+
+        def holds(word: bytes) -> bool:
+            if word not in present:
+                guard = self._guards.get(word)
+                present[word] = (guard is None or holds(guard)) and word in lowered
+            return present[word]
 
         def has(group: TokenGroup) -> bool:
             if group not in found:
-                found[group] = group.found_in(lowered)
+                found[group] = any(holds(word) for word in group.words) or bool(
+                    group.expression and group.expression.search(lowered))
             return found[group]
 
         alone = any(all(has(group) for group in groups) for groups in self._requirements)

@@ -17,13 +17,13 @@ program adds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Iterable, Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from pwlint.names import ModuleModel, Scope, dotted
 from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle
+from pwlint.positions import Positions
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Program:
         self._oracles: dict[int, PasswordOracle] = {}
         self._callers: Optional[dict[int, list[CallSite]]] = None
         self._summaries: dict[int, Summary] = {}
-        self._positions: dict[int, Any] = {}
+        self._positions: dict[int, Positions] = {}
 
     # -- per-module services --------------------------------------------------------------------
     def oracle(self, model: ModuleModel) -> PasswordOracle:
@@ -77,11 +77,11 @@ class Program:
             self._oracles[key] = PasswordOracle(model, self)
         return self._oracles[key]
 
-    def positions(self, model: ModuleModel) -> Any:
-        """libcst positions for one module, computed on first need (they cost more than the parse)."""
+    def positions(self, model: ModuleModel) -> Positions:
+        """Positions in one module, computed on first need (they cost more than the parse)."""
         key = id(model)
         if key not in self._positions:
-            self._positions[key] = MetadataWrapper(model.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            self._positions[key] = Positions(model.module)
         return self._positions[key]
 
     def statement_of(self, model: ModuleModel, call: cst.CSTNode) -> Optional[cst.CSTNode]:
