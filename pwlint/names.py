@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence, U
 
 if TYPE_CHECKING:
     import libcst as cst
+
+    from pwlint.slicing import Layout
 else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
@@ -111,6 +113,7 @@ class ModuleModel:
     is_package: bool = False  # an `__init__.py`: relative imports start from the module itself
     path: str = ""  # the file, relative to the scan root, as reported
     lines: Sequence[str] = ()  # its source lines, for snippets and suppression comments
+    layout: Optional["Layout"] = None  # where its statements start (`slicing.Layout`), for positions
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -158,13 +161,14 @@ class ModuleModel:
         return name
 
 
-def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = ()) -> ModuleModel:
+def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
+                layout: Optional["Layout"] = None) -> ModuleModel:
     """Walk the module once, collecting scopes, imports and rule sites."""
     builder = _ModelBuilder(module)
     builder.walk(module)
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
-    return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines)
+    return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout)
 
 
 def module_name(path: str) -> tuple[str, bool]:

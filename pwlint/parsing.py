@@ -17,6 +17,7 @@ from pwlint.findings import FileProblem
 
 if TYPE_CHECKING:
     from pwlint.prefilter import Focus
+    from pwlint.slicing import Layout
 
 
 @dataclass
@@ -24,6 +25,7 @@ class SourceFile:
     path: str  # root-relative POSIX path, as reported
     text: str
     module: "object"  # libcst.Module; typed loosely so this record needs no libcst import
+    layout: Optional["Layout"] = None  # where statements start, when `ast` could parse the file
 
     @property
     def lines(self) -> list[str]:
@@ -51,10 +53,10 @@ def _syntax_error_position(message: str, line: int, column: int) -> tuple[int, i
 def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[SourceFile, FileProblem]:
     """The parsed module, or a problem naming the line and column where parsing failed. With a
     `focus`, the definitions it rules out are blanked before parsing (`slicing.py`); the text kept
-    for snippets is the file's own."""
+    for snippets is the file's own. `ast` reads the file first, for the slicing and the layout."""
     import libcst as cst  # imported here: runs that parse nothing never pay for libcst
 
-    from pwlint.slicing import focus_text
+    from pwlint.slicing import slice_source
 
     text = decode(path, data)
     if isinstance(text, FileProblem):
@@ -62,7 +64,8 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[Sour
     if "\x00" in text:
         return FileProblem(path, 1, 1, "cannot parse: file contains null bytes")
     try:
-        module = cst.parse_module(focus_text(text, data, focus) if focus else text)
+        sliced = slice_source(text, data, focus)
+        module = cst.parse_module(sliced.text)
     except cst.ParserSyntaxError as error:
         line, column = _syntax_error_position(error.message, error.raw_line, error.raw_column)
         return FileProblem(path, line, column, f"syntax error: {error.message.splitlines()[0]}")
@@ -70,4 +73,4 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[Sour
         return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}")
     except Exception as error:  # noqa: BLE001 - libcst's native parser raises assorted errors
         return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
-    return SourceFile(path, text, module)
+    return SourceFile(path, text, module, sliced.layout)

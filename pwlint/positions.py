@@ -1,100 +1,115 @@
-"""Where reported nodes are: libcst positions, computed one top-level statement at a time.
+"""Where reported nodes are: libcst positions, computed for one statement at a time.
 
 libcst's `PositionProvider` regenerates the code of a whole module while recording the position
-of every node: 0.13 s for Django's `contrib/auth/hashers.py`, more than its parse. A finding needs
-a handful of nodes. So a node's top-level statement is found, the statements before it are
-rendered without positions (an eighth of the cost) only to count their lines, and positions are
-resolved within that one statement, rendered as a module of its own with the same indentation and
-line-break defaults, then shifted down by the lines before it. In a class, the same is done
-again for the statements of its body.
+of every node: 0.13 s for Django's `contrib/auth/hashers.py`, more than its parse, and a finding
+needs a handful of nodes. So positions are resolved within the statement that holds the node,
+rendered as a module of its own: the functions and classes around it kept, with only that
+statement in each body, and the module's indentation and line-break defaults. The result is
+shifted to the line `ast` found the statement on (`slicing.Layout`). Without a layout (a file
+`ast` cannot parse), the statement is a top-level one, and the top-level statements before it are
+rendered without positions (an eighth of the cost) to count their lines.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Mapping, Optional
+from typing import Iterator, Mapping, Optional
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange, PositionProvider
 
 from pwlint.names import child_fields
+from pwlint.slicing import Layout
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_Path = tuple[int, ...]  # indices through the bodies of the functions and classes around a statement
 
 
 class Positions:
-    """A mapping from the nodes of one module to their `CodeRange`, filled on demand. The unit
-    positions are resolved for is a top-level statement or, in a class, one statement of its body
-    (a test module is often one class of a hundred methods)."""
+    """A mapping from the nodes of one module to their `CodeRange`, filled on demand."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, layout: Optional[Layout] = None) -> None:
         self._module = module
-        self._owners: Optional[dict[int, _Unit]] = None  # id(node) -> the unit that holds it
-        self._starts = [len(module.header)]  # lines before each top-level statement, as far as counted
-        self._inner: dict[int, list[int]] = {}  # per class: lines before each body statement, from the class
-        self._resolved: dict[_Unit, Mapping[cst.CSTNode, CodeRange]] = {}
+        self._layout = layout
+        self._owners: Optional[dict[int, _Path]] = None  # id(node) -> the statement that holds it
+        self._counted = [len(module.header)]  # without a layout: lines before each top-level statement
+        self._resolved: dict[_Path, Mapping[cst.CSTNode, CodeRange]] = {}
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        unit = self._owner(node)
-        if unit is None:
+        path = self._owner(node)
+        if path is None:
             raise KeyError(node)
-        within = self._within(unit)[node]
-        shift = self._shift(unit)
-        return CodeRange(CodePosition(within.start.line + shift, within.start.column),
-                         CodePosition(within.end.line + shift, within.end.column))
+        statement, alone = self._alone(path)
+        if path not in self._resolved:
+            self._resolved[path] = _resolve(alone)
+        within = self._resolved[path]
+        shift = self._shift(path, within[statement])
+        return CodeRange(CodePosition(within[node].start.line + shift, within[node].start.column),
+                         CodePosition(within[node].end.line + shift, within[node].end.column))
 
     def __contains__(self, node: object) -> bool:
         return isinstance(node, cst.CSTNode) and self._owner(node) is not None
 
-    def _owner(self, node: cst.CSTNode) -> Optional[_Unit]:
+    def _owner(self, node: cst.CSTNode) -> Optional[_Path]:
         if self._owners is None:
             self._owners = {}
-            for index, statement in enumerate(self._module.body):
-                block = _class_block(statement)
+            for path, statement, block in self._statements():
                 for member in _subtree(statement, block):
-                    self._owners[id(member)] = (index, None)
-                for inner, child in enumerate(block.body if block is not None else ()):
-                    for member in _subtree(child):
-                        self._owners[id(member)] = (index, inner)
+                    self._owners[id(member)] = path
         return self._owners.get(id(node))
 
-    def _shift(self, unit: _Unit) -> int:
-        index, inner = unit
-        body = self._module.body
-        shift = _count(self._starts, index, lambda done: self._module.code_for_node(body[done]))
-        if inner is not None:
-            block = _class_block(body[index])
-            counted = self._inner.setdefault(index, [0])
-            shift += _count(counted, inner, lambda done: self._module.code_for_node(block.body[done]))
-        return shift
+    def _statements(self) -> Iterator[tuple[_Path, cst.CSTNode, Optional[cst.IndentedBlock]]]:
+        """Every statement positions are resolved for, with the body it opens if the layout
+        describes it (a function or class whose body has as many statements as `ast` saw)."""
+        layout = self._layout
+        if layout is not None and layout.sizes.get(()) != len(self._module.body):
+            layout = self._layout = None  # not the tree `ast` read: count lines instead
+        pending: list[tuple[_Path, cst.CSTNode]] = [((index,), statement)
+                                                     for index, statement in enumerate(self._module.body)]
+        while pending:
+            path, statement = pending.pop()
+            block = _block(statement)
+            if block is None or layout is None or layout.sizes.get(path) != len(block.body):
+                yield path, statement, None
+            else:
+                yield path, statement, block
+                pending.extend(((*path, index), child) for index, child in enumerate(block.body))
 
-    def _within(self, unit: _Unit) -> Mapping[cst.CSTNode, CodeRange]:
-        if unit not in self._resolved:
-            index, inner = unit
-            statement = self._module.body[index]
-            if inner is not None:  # the class with this one statement in its body
-                block = _class_block(statement)
-                statement = statement.with_changes(body=block.with_changes(body=(block.body[inner],)))
-            alone = self._module.with_changes(header=(), body=(statement,), footer=())
-            self._resolved[unit] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-        return self._resolved[unit]
+    def _alone(self, path: _Path) -> tuple[cst.CSTNode, cst.Module]:
+        """The statement at `path`, and a module holding it alone inside the definitions around it."""
+        chain = [self._module.body[path[0]]]
+        for index in path[1:]:
+            chain.append(_block(chain[-1]).body[index])
+        statement = nested = chain[-1]
+        for outer in reversed(chain[:-1]):
+            block = _block(outer)
+            nested = outer.with_changes(body=block.with_changes(body=(nested,)))
+        return statement, self._module.with_changes(header=(), body=(nested,), footer=())
+
+    def _shift(self, path: _Path, statement: CodeRange) -> int:
+        """Lines to add to a position within the statement rendered alone."""
+        if self._layout is not None:
+            return self._layout.lines[path] - statement.start.line
+        counted, body = self._counted, self._module.body
+        while len(counted) <= path[0]:
+            done = len(counted) - 1
+            counted.append(counted[done] + len(_LINE_BREAK.findall(self._module.code_for_node(body[done]))))
+        return counted[path[0]]
 
 
-_Unit = tuple[int, Optional[int]]  # a top-level statement, and a statement of its body if it is a class
-
-
-def _class_block(statement: cst.CSTNode) -> Optional[cst.IndentedBlock]:
-    if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+def _block(statement: cst.CSTNode) -> Optional[cst.IndentedBlock]:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and isinstance(statement.body, cst.IndentedBlock):
         return statement.body
     return None
 
 
-def _count(starts: list[int], index: int, code: Callable[[int], str]) -> int:
-    """`starts[index]`, the lines before statement `index`, counting on from what is known."""
-    while len(starts) <= index:
-        done = len(starts) - 1
-        starts.append(starts[done] + len(_LINE_BREAK.findall(code(done))))
-    return starts[index]
+def _resolve(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """libcst's `PositionProvider` run as its own `_gen_impl` (the method providers implement):
+    through `MetadataWrapper.resolve`, libcst also walks the whole tree for batchable providers,
+    though none is asked for, which took as long again as the positions."""
+    provider = PositionProvider()
+    provider._gen_impl(module)
+    return provider._computed
 
 
 def _subtree(root: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> list[cst.CSTNode]:

@@ -81,7 +81,7 @@ class Program:
         """Positions in one module, computed on first need (they cost more than the parse)."""
         key = id(model)
         if key not in self._positions:
-            self._positions[key] = Positions(model.module)
+            self._positions[key] = Positions(model.module, model.layout)
         return self._positions[key]
 
     def statement_of(self, model: ModuleModel, call: cst.CSTNode) -> Optional[cst.CSTNode]:

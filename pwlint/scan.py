@@ -104,7 +104,7 @@ def prepare(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union["M
     if isinstance(source, FileProblem):
         return source
     try:
-        return build_model(source.module, path, source.lines)
+        return build_model(source.module, path, source.lines, source.layout)
     except RecursionError:
         return FileProblem(path, 1, 1, "cannot analyse: expressions nested too deeply")
 

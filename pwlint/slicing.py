@@ -36,6 +36,9 @@ from pwlint.prefilter import Focus
 
 _Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPOUND = tuple(getattr(ast, name) for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "If", "For", "AsyncFor",
+                                                  "While", "With", "AsyncWith", "Try", "TryStar", "Match")
+                  if hasattr(ast, name))
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
 _BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 # `self.name =` (or `+=`, `: T =`), not `==`: a `self` attribute set on this line.
@@ -48,16 +51,66 @@ class _Span:
     last: int
 
 
-def focus_text(text: str, data: bytes, focus: Focus) -> str:
-    """`text` (the decoded `data`) with the definitions `focus` rules out blanked, or `text` itself
-    when nothing is ruled out or `ast` cannot parse it."""
+@dataclass(frozen=True)
+class Layout:
+    """Where statements start, from `ast`, so positions need not render the code before a node
+    (`positions.py`). A statement is named by its path of indices through the bodies of the
+    functions and classes around it, counting statements as libcst does (`a = 1; b = 2` is one)."""
+
+    lines: dict[tuple[int, ...], int]  # path -> the line the statement starts on (`def`, not a decorator)
+    sizes: dict[tuple[int, ...], int]  # path of a function or class (() the module) -> statements in its body
+
+
+@dataclass(frozen=True)
+class Slice:
+    text: str  # what libcst parses: the file's text, or it with definitions blanked
+    layout: Optional[Layout]  # None where `ast` cannot parse the file
+
+
+def slice_source(text: str, data: bytes, focus: Optional[Focus]) -> Slice:
+    """`text` (the decoded `data`) with the definitions `focus` rules out blanked (none without a
+    focus), and its layout; `text` itself when `ast` cannot parse it."""
     tree = _parse(data)
     if tree is None:
-        return text
+        return Slice(text, None)
+    layout = _layout(tree)
+    if focus is None:
+        return Slice(text, layout)
     whole = data.lower()
     narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called)
     spans = list(_ruled_out(tree, _BYTE_LINE_BREAK.split(whole), narrowed))
-    return _blank(text, spans) if spans else text
+    return Slice(_blank(text, spans) if spans else text, layout)
+
+
+def _layout(tree: ast.Module) -> Layout:
+    layout = Layout({}, {})
+    pending: list[tuple[tuple[int, ...], Sequence[ast.stmt]]] = [((), tree.body)]
+    while pending:
+        path, body = pending.pop()
+        groups = _statement_lines(body)
+        layout.sizes[path] = len(groups)
+        for index, group in enumerate(groups):
+            layout.lines[(*path, index)] = group[0].lineno
+            if isinstance(group[0], (*_FUNCTIONS, ast.ClassDef)):
+                pending.append(((*path, index), group[0].body))
+    return layout
+
+
+def _statement_lines(body: Sequence[ast.stmt]) -> list[list[ast.stmt]]:
+    """Statements grouped as libcst groups them: simple statements that share a line (`a = 1; b = 2`)."""
+    groups: list[list[ast.stmt]] = []
+    for statement in body:
+        previous = groups[-1][-1] if groups else None
+        if (previous is not None and _simple(previous) and _simple(statement)
+                and statement.lineno == (previous.end_lineno or previous.lineno)):
+            groups[-1].append(statement)
+        else:
+            groups.append([statement])
+    return groups
+
+
+def _simple(statement: ast.stmt) -> bool:
+    return not isinstance(statement, _COMPOUND)
 
 
 def _parse(data: bytes) -> Optional[ast.Module]:

@@ -17,7 +17,7 @@ from conftest import write_tree
 from pwlint.findings import Finding
 from pwlint.prefilter import Prefilter
 from pwlint.scan import Settings, build_engine, load, scan
-from pwlint.slicing import focus_text
+from pwlint.slicing import slice_source
 
 
 def findings(root: Path, files: Mapping[str, str], prefilter: bool = True) -> list[Finding]:
@@ -36,7 +36,7 @@ def sliced(files: Mapping[str, str], path: str) -> str:
     sources = {name: textwrap.dedent(text).encode() for name, text in files.items()}
     selection = Prefilter(build_engine(load(Settings())).patterns).select(sources)
     assert path in selection.paths and selection.focus is not None
-    return focus_text(sources[path].decode(), sources[path], selection.focus)
+    return slice_source(sources[path].decode(), sources[path], selection.focus).text
 
 
 ACCOUNTS = {
