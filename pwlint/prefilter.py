@@ -80,19 +80,21 @@ class Prefilter:
     """A byte-level test derived from the loaded rules' patterns."""
 
     def __init__(self, patterns: Iterable[Pattern], enabled: bool = True) -> None:
-        self.enabled = enabled
         patterns = list(patterns)
-        self._requirements: list[tuple[TokenGroup, ...]] = []
-        for pattern in patterns:
-            if not pattern.tokens:
-                self.enabled = False
-            # the password group first: most patterns need it, and most files lack it
-            groups = sorted(pattern.tokens, key=lambda group: (group != _PASSWORD_GROUP, len(group)))
-            self._requirements.append(tuple(_compile(group) for group in groups))
+        self.enabled = enabled and all(pattern.tokens for pattern in patterns)
         self._password = _compile(_PASSWORD_GROUP)
         self._standalone = _compile(tuple(sorted({token for pattern in patterns if _PASSWORD_GROUP not in pattern.tokens
                                                   for group in pattern.tokens for token in group})))
-        words = {word for groups in self._requirements for group in groups for word in group.words}
+        # Each pattern's groups, as indices into one list of distinct groups (patterns share many),
+        # the password group first: most patterns need it, and most files lack it.
+        self._groups = [self._password] + list(dict.fromkeys(
+            _compile(group) for pattern in patterns for group in pattern.tokens if group != _PASSWORD_GROUP))
+        index = {group: position for position, group in enumerate(self._groups)}
+        requirements = dict.fromkeys(tuple(sorted(index[_compile(group)] for group in pattern.tokens))
+                                     for pattern in patterns)
+        self._requirements = list(requirements)
+        self._without_password = [groups for groups in self._requirements if 0 not in groups]
+        words = {word for group in self._groups for word in group.words}
         # a word holding a shorter one (`pbkdf2_hmac` holds `pbkdf2`) is searched for only where that one is
         self._guards = {word: min((other for other in words if other in word and other != word), key=len)
                         for word in words if any(other in word and other != word for other in words)}
@@ -105,7 +107,7 @@ class Prefilter:
         if not self.enabled:
             return Triage(True, True)
         lowered = data.lower()
-        found: dict[TokenGroup, bool] = {}  # many patterns share a group, many groups a word: search each once
+        found: list[Optional[bool]] = [None] * len(self._groups)  # many groups share a word: search each once
         present: dict[bytes, bool] = {}
 
         def holds(word: bytes) -> bool:
@@ -114,14 +116,16 @@ class Prefilter:
                 present[word] = (guard is None or holds(guard)) and word in lowered
             return present[word]
 
-        def has(group: TokenGroup) -> bool:
-            if group not in found:
-                found[group] = any(holds(word) for word in group.words) or bool(
+        def has(position: int) -> bool:
+            if found[position] is None:
+                group = self._groups[position]
+                found[position] = any(holds(word) for word in group.words) or bool(
                     group.expression and group.expression.search(lowered))
-            return found[group]
+            return bool(found[position])
 
-        alone = any(all(has(group) for group in groups) for groups in self._requirements)
-        return Triage(alone, has(self._password))
+        password = has(0)
+        candidates = self._requirements if password else self._without_password
+        return Triage(any(all(has(position) for position in groups) for groups in candidates), password)
 
     def select(self, files: Mapping[str, bytes]) -> Selection:
         """The files worth parsing, by the tests of the module docstring, and what within them."""
