@@ -47,7 +47,8 @@ _CALL_WITH_PASSWORD = re.compile(
     rb"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[ \t]*\((?:[^()]|\([^()]*\))*?(?:"
     + "|".join(PASSWORD_TOKENS).encode() + rb")",
     re.IGNORECASE)
-# What `name(` also finds that no module defines: `if (`, `return (`, `len(`.
+# What `name(` also finds that no module defines: `if (`, `return (`, `len(`. Special methods
+# (`super().__init__(password)`) are left out too: they are reached through their class.
 _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
 # The names an `__init__.py` imports, and so may re-export: `from .crypto import (hash_value,\n salt)`.
 _IMPORTED = re.compile(rb"^[ \t]*from[ \t]+[.\w]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
@@ -137,7 +138,7 @@ class Prefilter:
         for path in chosen:
             if triaged[path].password:
                 called.update(_CALL_WITH_PASSWORD.findall(files[path]))
-        called -= _NOT_DEFINED
+        called = {name for name in called - _NOT_DEFINED if not (name.startswith(b"__") and name.endswith(b"__"))}
         for path, data in files.items():
             if path in chosen or not called:
                 continue
