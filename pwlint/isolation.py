@@ -42,14 +42,32 @@ def can_fork() -> bool:
 
 
 def supervise(tasks: Sequence[tuple[str, Any]], work: Work, *, workers: int, timeout: float,
-              started: Optional[Started] = None) -> dict[str, Any]:
+              started: Optional[Started] = None, standby: Optional["Standby"] = None) -> dict[str, Any]:
     """Each task's result by key, or `Lost`. `work` must be a module-level function unless
-    `can_fork()`; `started` hears of every file a worker starts on."""
+    `can_fork()`; `started` hears of every file a worker starts on. A `standby` worker (forked
+    with the same `work`) takes the first task."""
     supervisor = _Supervisor(work, timeout, started)
+    if standby is not None and standby.worker is not None:
+        supervisor.workers.append(standby.worker)
+        standby.worker = None  # the supervisor stops it now
     try:
         return supervisor.run(list(tasks), max(1, workers))
     finally:
         supervisor.close()
+
+
+class Standby:
+    """A worker forked before its task is known, which runs `warm` (imports libcst, builds the
+    engine) while pwlint is still choosing the files to parse: on two CPUs the import no longer
+    waits for the prefilter. `supervise` gives it the first task; `close` stops it if none comes."""
+
+    def __init__(self, work: Work, warm: Callable[[], None]) -> None:
+        self.worker: Optional[_Worker] = _start(_context(), work, warm)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            _stop(self.worker)
+            self.worker = None
 
 
 @dataclass
@@ -64,7 +82,7 @@ class _Worker:
 class _Supervisor:
     def __init__(self, work: Work, timeout: float, started: Optional[Started]) -> None:
         self.work, self.timeout, self.started = work, timeout, started
-        self.context = multiprocessing.get_context("fork" if can_fork() else "spawn")
+        self.context = _context()
         self.workers: list[_Worker] = []
         self.results: dict[str, Any] = {}
 
@@ -82,13 +100,7 @@ class _Supervisor:
         return [worker for worker in self.workers if worker.key is not None]
 
     def _spawn(self) -> _Worker:
-        sys.stdout.flush()  # a forked child must not inherit, and later flush, half a report
-        sys.stderr.flush()
-        ours, theirs = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(theirs, self.work), daemon=True)
-        process.start()
-        theirs.close()  # else our copy keeps the pipe open and a dead worker is never noticed
-        worker = _Worker(process, ours)
+        worker = _start(self.context, self.work, None)
         self.workers.append(worker)
         return worker
 
@@ -147,6 +159,20 @@ class _Supervisor:
         self.workers.clear()
 
 
+def _context() -> Any:
+    return multiprocessing.get_context("fork" if can_fork() else "spawn")
+
+
+def _start(context: Any, work: Work, warm: Optional[Callable[[], None]]) -> _Worker:
+    sys.stdout.flush()  # a forked child must not inherit, and later flush, half a report
+    sys.stderr.flush()
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_serve, args=(theirs, work, warm), daemon=True)
+    process.start()
+    theirs.close()  # else our copy keeps the pipe open and a dead worker is never noticed
+    return _Worker(process, ours)
+
+
 def _stop(worker: _Worker) -> None:
     try:
         worker.connection.close()
@@ -166,10 +192,12 @@ def _death(exitcode: int) -> str:
     return f"the parser process exited with code {exitcode}"
 
 
-def _serve(connection: Connection, work: Work) -> None:
+def _serve(connection: Connection, work: Work, warm: Optional[Callable[[], None]] = None) -> None:
     """A worker's loop: a task in, its result out, until the supervisor closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle; it ends us
     faulthandler.disable()  # a crash is the supervisor's to report, in one line, not as a traceback
+    if warm is not None:
+        warm()
 
     def started(path: str) -> None:
         connection.send(("start", path))

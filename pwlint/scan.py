@@ -25,7 +25,7 @@ from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
     from pwlint.cache import Cache
-    from pwlint.isolation import Started
+    from pwlint.isolation import Standby, Started
     from pwlint.modelling import Progress
     from pwlint.engine import Engine, Located
     from pwlint.names import ModuleModel
@@ -258,35 +258,58 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     A few files, or one job: the whole analysis runs in one forked worker, which hands back only
     findings, so nothing costs more than a fork. If that worker crashes or hangs on a file, the
     file is recorded and the others are parsed again, one isolated worker per file. Many files
-    and several jobs: a pool of workers parses them and the rules run here."""
-    from pwlint.isolation import can_fork
+    and several jobs: a pool of workers parses them and the rules run here. With one job, the
+    worker is forked before the prefilter runs, and imports libcst meanwhile."""
+    from pwlint.isolation import Standby, can_fork
     from pwlint.modelling import PARALLEL_FROM, default_jobs
 
-    patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
-    if settings.observe:
-        patterns += [observer.pattern for rule in loaded.rules for observer in rule.observers]
-    selection = Prefilter(patterns, enabled=settings.prefilter).select(contents)
-    files = {path: contents[path] for path in sorted(selection.paths)}
     jobs = settings.jobs or default_jobs()
-    if not files:
-        return _Analysed([], [], 0, [])
-    if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
-        return _analyse_in_worker(settings, loaded, files, selection.focus, progress)
-    return _analyse_pooled(settings, loaded, files, selection.focus, jobs, progress)
+    single = _SingleWorker(loaded, settings.observe)
+    standby = Standby(single.work, single.warm) if can_fork() and jobs == 1 else None
+    try:
+        patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
+        if settings.observe:
+            patterns += [observer.pattern for rule in loaded.rules for observer in rule.observers]
+        selection = Prefilter(patterns, enabled=settings.prefilter).select(contents)
+        files = {path: contents[path] for path in sorted(selection.paths)}
+        if not files:
+            return _Analysed([], [], 0, [])
+        if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
+            return _analyse_in_worker(settings, loaded, files, selection.focus, progress, single, standby)
+        return _analyse_pooled(settings, loaded, files, selection.focus, jobs, progress)
+    finally:
+        if standby is not None:
+            standby.close()
+
+
+class _SingleWorker:
+    """What the single worker runs: the whole analysis of the files a task names. Its engine is
+    built by `warm`, in a worker forked ahead of its task (`isolation.Standby`), or on first need."""
+
+    def __init__(self, loaded: LoadedRules, observe: bool) -> None:
+        self.loaded, self.observe = loaded, observe
+        self.engine: Optional["Engine"] = None
+
+    def warm(self) -> None:
+        self.engine = build_engine(self.loaded)
+
+    def work(self, task: tuple[dict[str, bytes], Optional[Focus]], started: "Started") -> _Analysed:
+        if self.engine is None:
+            self.warm()
+        files, focus = task
+        return _analyse_here(self.engine, files, focus, self.observe, started)
 
 
 def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
-                       progress: Optional["Progress"]) -> _Analysed:
+                       progress: Optional["Progress"], single: _SingleWorker,
+                       standby: Optional["Standby"]) -> _Analysed:
     from pwlint.isolation import Lost, supervise
     from pwlint.modelling import counter, lost_problem
 
-    def work(_: None, started: "Started") -> _Analysed:
-        return _analyse_here(loaded, files, focus, settings.observe, started)
-
     if progress is not None:
         progress(0, len(files))
-    outcome = supervise([("scan", None)], work, workers=1, timeout=settings.timeout,
-                        started=counter(progress, len(files)))["scan"]
+    outcome = supervise([("scan", (files, focus))], single.work, workers=1, timeout=settings.timeout,
+                        started=counter(progress, len(files)), standby=standby)["scan"]
     if not isinstance(outcome, Lost):
         return outcome
     rest = {path: data for path, data in files.items() if path != outcome.path}
@@ -296,10 +319,9 @@ def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str,
     return analysed
 
 
-def _analyse_here(loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus], observe: bool,
+def _analyse_here(engine: "Engine", files: dict[str, bytes], focus: Optional[Focus], observe: bool,
                   started: "Started") -> _Analysed:
     """The whole analysis in this process: what the single worker runs."""
-    engine = build_engine(loaded)
     models, problems = [], []
     for path, data in files.items():
         started(path)
