@@ -13,14 +13,18 @@ A definition is kept when its own text (decorators included)
 - is a function or class the project calls with a password among the arguments (`Focus.called`,
   the prefilter's helper names): the password is handed to it;
 - reads a *carrier*: a module global or `self` attribute that an assignment naming a password
-  sets elsewhere in the file (`self._secret = password`, then `execute(q, self._secret)`).
+  sets elsewhere in the file (`self._secret = password`, then `execute(q, self._secret)`);
+- takes a password from a kept one in this file under another name: it is called by one with
+  arguments (`self._execute(cursor, params)`), or it calls one whose `return` names a password
+  (`params = self._get_params()`).
 A class the project calls with a password is kept whole: its `__init__` takes the password.
 Everything else at the top of the module or of a class (imports, constants, class attributes,
 nested classes) is always kept: names, constant folding and rules read it.
 
-The bounds are the prefilter's, one level down: a password handed on under another name
-(`self._store(data)` after `data = password`) reaches a method that is blanked unless it has
-tokens of its own; `--no-prefilter` parses everything. A file `ast` cannot parse (a syntax error,
+The bounds are the prefilter's, one level down: a password returned under another name twice
+over (`return self._get_params()`, with no password word in it) reaches a caller that is blanked
+unless it has tokens of its own; `--no-prefilter` parses everything. On the labelled corpus,
+Django 5.1.4 with its tests and a site-packages folder, the findings are the same either way. A file `ast` cannot parse (a syntax error,
 a newer grammar than the running interpreter's) is parsed whole, so libcst reports its problem.
 """
 
@@ -134,7 +138,7 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
                 or focus.standalone.found_in(text)
                 or bool(carriers and carriers.search(text)))
 
-    wanted = _handed_on(definitions, texts, {id(node) for node in _units(definitions) if wanted_alone(node)})
+    wanted = _handed_on(definitions, texts, lowered, focus, {id(node) for node in _units(definitions) if wanted_alone(node)})
     for node in definitions:
         if not isinstance(node, ast.ClassDef):
             if id(node) not in wanted:
@@ -148,35 +152,51 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
                 yield from (_span(method) for method in unwanted)
 
 
-def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], wanted: set[int]) -> set[int]:
-    """`wanted` grown by the functions and methods of this file that wanted ones call with
-    arguments: a password may be handed on under any name (`self._execute(cursor, params)`)."""
+def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], lowered: Sequence[bytes],
+               focus: Focus, wanted: set[int]) -> set[int]:
+    """`wanted` grown by the functions and methods of this file that take a password from wanted
+    ones under any name: those that wanted ones call with arguments (`self._execute(cursor,
+    params)`), and those that call a wanted one whose `return` names a password
+    (`params = self._get_params()`, which returns `{"password": ...}`)."""
     by_name: dict[bytes, list[_Definition]] = {}
     for node in _units(definitions):
         if not isinstance(node, ast.ClassDef):
             by_name.setdefault(node.name.lower().encode(), []).append(node)
-    units = {id(node): node for node in _units(definitions)}
-    pending = [units[key] for key in wanted if not isinstance(units[key], ast.ClassDef)]  # methods speak for themselves
+    units = [node for node in _units(definitions) if not isinstance(node, ast.ClassDef)]  # methods speak for themselves
+    pending = [node for node in units if id(node) in wanted]
+    returning: set[bytes] = set()
     while pending:
-        node = pending.pop()
-        for name in set(_called_with_arguments(node)) & by_name.keys():
-            for callee in by_name[name]:
+        while pending:
+            node = pending.pop()
+            called, returns = _hands_on(node, lowered, focus)
+            if returns:
+                returning.add(node.name.lower().encode())
+            for callee in (callee for name in called & by_name.keys() for callee in by_name[name]):
                 if id(callee) not in wanted:
                     wanted.add(id(callee))
                     pending.append(callee)
+        if returning:
+            calls = re.compile(rb"(?<![a-z0-9_])(?:" + b"|".join(map(re.escape, sorted(returning))) + rb")[ \t]*\(")
+            pending = [node for node in units if id(node) not in wanted and calls.search(texts[id(node)])]
+            wanted.update(id(node) for node in pending)
     return wanted
 
 
-def _called_with_arguments(node: _Definition) -> Iterator[bytes]:
-    """The names (lower-cased) of the functions and methods `node` calls with something other
-    than literals: `f(x)` and `self.g(key=value)`, not `self.h()` or `log("done")`."""
-    for call in ast.walk(node):
-        if isinstance(call, ast.Call) and any(not isinstance(argument, ast.Constant) for argument in
-                                              [*call.args, *(keyword.value for keyword in call.keywords)]):
-            if isinstance(call.func, ast.Name):
-                yield call.func.id.lower().encode()
-            elif isinstance(call.func, ast.Attribute):
-                yield call.func.attr.lower().encode()
+def _hands_on(node: _Definition, lowered: Sequence[bytes], focus: Focus) -> tuple[set[bytes], bool]:
+    """The names (lower-cased) of what `node` calls with something other than literals (`f(x)`,
+    `self.g(key=value)`, not `self.h()` or `log("done")`), and whether a `return` names a password."""
+    called: set[bytes] = set()
+    returns = False
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call) and any(not isinstance(argument, ast.Constant) for argument in
+                                               [*child.args, *(keyword.value for keyword in child.keywords)]):
+            if isinstance(child.func, ast.Name):
+                called.add(child.func.id.lower().encode())
+            elif isinstance(child.func, ast.Attribute):
+                called.add(child.func.attr.lower().encode())
+        elif isinstance(child, ast.Return) and child.value is not None and not returns:
+            returns = focus.password.found_in(_statement_text(child, lowered))
+    return called, returns
 
 
 def _units(definitions: Iterable[_Definition]) -> Iterator[_Definition]:

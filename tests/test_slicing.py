@@ -174,3 +174,37 @@ def test_windows_line_breaks_and_decorators_keep_every_position(tmp_path: Path) 
     whole = scan(Settings(paths=[str(tmp_path / "b")], prefilter=False, cache=False), load(Settings())).active_findings
     assert described(with_slicing) == described(whole)
     assert [(f.region.start_line, f.rule_id) for f in with_slicing] == [(10, "PW101")]
+
+
+def test_a_password_returned_under_another_name_is_followed_through_the_caller(tmp_path: Path) -> None:
+    project = {
+        "app/provision.py": """\
+            import os
+
+
+            class TestDatabase:
+                CREATE = ["CREATE USER %(user)s IDENTIFIED BY %(password)s"]
+
+                def _settings(self):
+                    return {"user": "test", "password": os.environ.get("TEST_DB_PASSWORD", "")}
+
+                def create(self, cursor, verbosity):
+                    params = self._settings()
+                    self._run(cursor, self.CREATE, params, verbosity)
+
+                def _run(self, cursor, statements, params, verbosity):
+                    for template in statements:
+                        statement = template % params
+                        if verbosity >= 2:
+                            print(statement)
+                        cursor.execute(statement)
+
+                def describe(self):
+                    return "test database"
+            """,
+    }
+    text = sliced(project, "app/provision.py")
+    assert "def create" in text and "def _run" in text and "def describe" not in text
+    found = findings(tmp_path / "a", project)
+    assert described(found) == described(findings(tmp_path / "b", project, prefilter=False))
+    assert [(f.region.start_line, f.rule_id) for f in found] == [(12, "PW801")]  # where create hands it on
