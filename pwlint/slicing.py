@@ -263,6 +263,7 @@ def _blank(text: str, spans: Iterable[_Span]) -> str:
         parts[2 * (span.first - 1)] = indentation + ("pass" if span.first == span.last else '"""')
         for line in range(span.first + 1, span.last + 1):
             parts[2 * (line - 1)] = ""
+            parts[2 * (line - 1) - 1] = "\n"  # else an emptied line between "\r" and "\n" joins them into one break
         if span.last > span.first:
             parts[2 * (span.last - 1)] = '"""'
     return "".join(parts)

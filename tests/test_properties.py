@@ -23,7 +23,7 @@ from typing import Union
 import hypothesmith
 import libcst
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from pwlint.findings import FileProblem, Finding, ScanResult
@@ -151,6 +151,7 @@ def modules_with_definitions(draw: st.DrawFn) -> str:
 
 @bounded(40)
 @given(modules_with_definitions())
+@example("def f0(x, y=1):\n    A =\\\r    \\\n    {}\n\n# between\n")  # a lone CR, emptied, met a LF
 def test_slicing_keeps_python_and_every_kept_line_where_it_was(source: str) -> None:
     data = source.encode("utf-8", "surrogatepass")
     try:
