@@ -11,7 +11,10 @@ A file is parsed when its bytes (lower-cased) show that it can
 - **receive a password from another file**: it defines, at the top level, a function or class that
   a password file calls with a password token among the arguments (`_write_file(path, password)`,
   `normalise(password)`): the helper may hold a sink, or hand the password back;
-- **re-export such a name**: a package `__init__.py` that mentions it, so `from pkg import f` resolves.
+- **re-export such a name**: a package `__init__.py` that imports it, so `from pkg import f` resolves.
+
+Within a chosen file, `slicing.py` makes the same tests of each top-level definition and method
+(`Focus` carries the tokens and the called names), and libcst parses only those that pass.
 
 Why this is sound for the flows pwlint follows. A finding sits at a node whose tokens are in its
 own file (a qualified name is known only through that file's imports or spelling). A password is

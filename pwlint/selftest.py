@@ -2,7 +2,8 @@
 and each observed example evidence from one of the rule's `observe` patterns and no finding.
 
 The examples are what `pwlint explain` shows, so a user reading one knows it was proven. The
-prefilter is applied too: a bad example it would skip means the rule's tokens are wrong.
+prefilter is applied too, with its slicing: a bad example it would skip, or whose finding it would
+blank out, means the rule's tokens are wrong.
 """
 
 from __future__ import annotations
@@ -50,9 +51,10 @@ def _check(kind: str, code: str, rule: Rule, engine: "Engine", prefilter: Prefil
     from pwlint.scan import analyse
 
     data = code.encode("utf-8")
+    path = f"<{rule.id} {kind} example>"
     observations: list[Observation] = []
     # analysed without the prefilter, which is checked on its own below for a clearer failure
-    outcome = analyse(f"<{rule.id} {kind} example>", data, engine, Prefilter([], enabled=False), observations)
+    outcome = analyse(path, data, engine, Prefilter([], enabled=False), observations)
     if isinstance(outcome, FileProblem):
         return f"does not parse: {outcome.message} (line {outcome.line})"
     hits = [f for f in outcome or [] if f.rule_id == rule.id and not f.suppressed]
@@ -68,4 +70,7 @@ def _check(kind: str, code: str, rule: Rule, engine: "Engine", prefilter: Prefil
         return "no finding"
     if not prefilter.may_match(data):
         return "the prefilter skips this example: the rule's tokens do not cover it"
+    sliced = analyse(path, data, engine, prefilter)
+    if not isinstance(sliced, list) or [f for f in sliced if f.rule_id == rule.id and not f.suppressed] != hits:
+        return "slicing loses this example's finding: the rule's tokens do not cover the definition it is in"
     return ""
