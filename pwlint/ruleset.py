@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 import yaml
 
@@ -54,6 +54,7 @@ class Rule:
     meta: RuleMeta
     patterns: tuple[Pattern, ...]
     observers: tuple[Observer, ...] = ()
+    thresholds: tuple[tuple[str, int], ...] = ()  # the profile thresholds it compares with, and their lines
 
     @property
     def id(self) -> str:
@@ -287,7 +288,25 @@ def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:
     if bool(observers) != bool(observed):
         raise SpecError("a rule with `observe` patterns needs `examples: observed:`, and only such a rule has them",
                         "observe" if observers else "observed", line_of(raw, "observe") or line_of(raw, "examples"))
-    return Rule(meta, tuple(compile_pattern(p) for p in patterns), observers)
+    return Rule(meta, tuple(compile_pattern(p) for p in patterns), observers,
+                tuple(_thresholds_named([raw["match"], raw.get("observe", [])])))
+
+
+def _thresholds_named(spec: Any) -> Iterator[tuple[str, int]]:
+    """`$name` and `{threshold: name}` in comparisons (`lt`, `le`, `gt`, `ge`), with their lines:
+    what the active profile must define, else the comparison could never hold."""
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key in ("lt", "le", "gt", "ge"):
+                if isinstance(value, str) and value.startswith("$"):
+                    yield value[1:], line_of(spec, key)
+                elif isinstance(value, Mapping) and isinstance(value.get("threshold"), str):
+                    yield value["threshold"], line_of(spec, key)
+            else:
+                yield from _thresholds_named(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            yield from _thresholds_named(item)
 
 
 def _observers(raw: Mapping[str, Any], standards: Mapping[str, tuple[str, ...]]) -> tuple[Observer, ...]:

@@ -79,6 +79,12 @@ def load(settings: Settings) -> LoadedRules:
     profiles = load_profiles()
     if settings.profile not in profiles:
         raise RuleError("--profile", 0, "", f"unknown profile {settings.profile!r} (known: {', '.join(profiles)})")
+    for rule in rules:
+        for name, line in rule.thresholds:
+            if name not in profiles[settings.profile]:
+                known = ", ".join(sorted(key for key in profiles[settings.profile] if key != "source"))
+                raise RuleError(rule.meta.source, line, name,
+                                f"profile {settings.profile} defines no threshold {name!r} (it has: {known})")
     return LoadedRules(rules, profiles[settings.profile], settings.profile, sorted(profiles),
                        tuple(sorted(rule.id for rule in every)))
 

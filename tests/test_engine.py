@@ -15,7 +15,7 @@ from pwlint.parsing import parse
 from pwlint.passwords import PasswordOracle, is_password_name
 from pwlint.prefilter import Prefilter
 from pwlint.ruleset import RuleError, builtin_rules_dir, load_profiles, load_rule, load_rules
-from pwlint.scan import analyse
+from pwlint.scan import Settings, analyse, load
 
 RULES = load_rules([builtin_rules_dir()])
 PROFILES = load_profiles()
@@ -153,6 +153,12 @@ def test_profiles_change_thresholds_not_rules() -> None:
     """
     assert findings(code, "owasp-2026") == [("PW301", 4)]
     assert findings(code, "asvs-5.0.0") == []
+
+
+@pytest.mark.parametrize("profile", load_profiles())
+def test_every_built_in_profile_defines_every_threshold_the_built_in_rules_name(profile: str) -> None:
+    loaded = load(Settings(profile=profile))
+    assert {name for rule in loaded.rules for name, _ in rule.thresholds} <= set(loaded.thresholds)
 
 
 def test_scrypt_threshold_depends_on_parallelism() -> None:

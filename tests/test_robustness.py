@@ -448,6 +448,8 @@ BILLION_LAUGHS_LINE = PICKLE_RULE.split("match:")[0].count("\n") + 6  # `f:`, th
      "rules/XX901.yaml:42: matches:", ["invalid regular expression"]),
     ({"rules/XX901.yaml": PICKLE_RULE.replace("is: password", "lt: many")}, ["--rules", "rules"],
      "rules/XX901.yaml:42: lt:", ["a number, a `$threshold`"]),
+    ({"rules/XX901.yaml": PICKLE_RULE.replace("is: password", "lt: $pbkdf2-iterations")}, ["--rules", "rules"],
+     "rules/XX901.yaml:42: pbkdf2-iterations:", ["profile owasp-2026 defines no threshold", "pbkdf2-sha256-iterations"]),
     ({"rules/XX901.yaml": BILLION_LAUGHS}, ["--rules", "rules"],
      f"rules/XX901.yaml:{BILLION_LAUGHS_LINE}:", ["more than 100,000 values", "aliases"]),
     ({"rules/XX901.yaml": PICKLE_RULE.replace("name: pickled-password", "name: &me [x, *me]")}, ["--rules", "rules"],
@@ -460,7 +462,7 @@ BILLION_LAUGHS_LINE = PICKLE_RULE.split("match:")[0].count("\n") + 6  # `f:`, th
     ({"pwlint.toml": 'timeout = "soon"\n'}, ["--config", "pwlint.toml"], "pwlint.toml:1: timeout:", ['"soon"']),
     ({"pwlint.toml": "max-file-size = -1\n"}, ["--config", "pwlint.toml"], "pwlint.toml:1: max-file-size:", ["-1"]),
 ], ids=["malformed-yaml", "unknown-key", "severity-of-wrong-type", "cwe-of-wrong-type", "duplicate-id",
-        "invalid-regex", "threshold-of-wrong-type", "alias-bomb", "recursive-alias", "python-object-tag",
+        "invalid-regex", "threshold-of-wrong-type", "unknown-threshold", "alias-bomb", "recursive-alias", "python-object-tag",
         "unknown-profile", "timeout-of-wrong-type", "negative-size"])
 def test_broken_rules_and_settings_exit_2_and_write_nothing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
