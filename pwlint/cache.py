@@ -31,7 +31,7 @@ import pwlint
 
 CACHE_DIR = ".pwlint_cache"
 _FORMAT = b"pwlint-cache-1\n"
-_KEEP_RESULTS = 16  # whole-scan results kept; older ones are pruned when a new one is written
+_KEEP_RESULTS = 32  # results kept (two a scan: by every file, by the files kept); older ones are pruned
 
 
 class Cache:

@@ -191,7 +191,7 @@ def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"]
     if isinstance(cached, _Analysed):
         cached.fill(result)
     elif contents:
-        analysed = _analyse_files(settings, loaded, contents, progress)
+        analysed = _analyse_files(settings, loaded, contents, progress, cache)
         analysed.fill(result)
         if cache is not None:
             cache.store_result(key, analysed)
@@ -258,8 +258,12 @@ class _Analysed:
 
 
 def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, bytes],
-                   progress: Optional["Progress"]) -> _Analysed:
+                   progress: Optional["Progress"], cache: Optional["Cache"] = None) -> _Analysed:
     """Parse and analyse the files the prefilter keeps, never in this process (`isolation.py`).
+
+    The analysis depends on nothing but the files kept and what the prefilter hands the slicing,
+    so it is also cached under those: an edit to a file that names no password and no token (most
+    edits) is answered from the cache after the prefilter, without a parse.
 
     A few files, or one job: the whole analysis runs in one forked worker, which hands back only
     findings, so nothing costs more than a fork. If that worker crashes or hangs on a file, the
@@ -280,9 +284,19 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
         files = {path: contents[path] for path in sorted(selection.paths)}
         if not files:
             return _Analysed([], [], 0, [])
+        focus = selection.focus
+        chosen = {**_result_settings(settings, loaded), "called": sorted(focus.called) if focus else None}
+        key = cache.result_key(_rule_files(loaded), chosen, files) if cache is not None else ""
+        cached = cache.load_result(key) if cache is not None else None
+        if isinstance(cached, _Analysed):
+            return cached
         if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
-            return _analyse_in_worker(settings, loaded, files, selection.focus, progress, single, standby)
-        return _analyse_pooled(settings, loaded, files, selection.focus, jobs, progress)
+            analysed = _analyse_in_worker(settings, loaded, files, focus, progress, single, standby)
+        else:
+            analysed = _analyse_pooled(settings, loaded, files, focus, jobs, progress)
+        if cache is not None:
+            cache.store_result(key, analysed)
+        return analysed
     finally:
         if standby is not None:
             standby.close()

@@ -78,6 +78,31 @@ def test_a_run_answered_from_the_cache_does_not_import_libcst(project: Path) -> 
     assert proc.stdout.strip() == "False", proc.stderr
 
 
+def test_an_edit_to_a_file_without_password_words_is_answered_after_the_prefilter(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analysis is cached under the files the prefilter keeps too, so editing a file that it
+    skips parses nothing; editing a kept file still does."""
+    from pwlint import scan
+
+    settings = scan.Settings(paths=[str(project)])
+    loaded = scan.load(settings)
+    first = scan.scan(settings, loaded).findings
+    assert [(f.path, f.region.start_line) for f in first] == [("accounts/views.py", 6)]
+
+    def no_analysis(*args: object, **kwargs: object) -> None:
+        raise AssertionError("analysed again")
+
+    (project / "accounts/forms.py").write_text("def label(field):\n    return field.title()\n")
+    with monkeypatch.context() as patched:
+        patched.setattr(scan, "_analyse_in_worker", no_analysis)
+        patched.setattr(scan, "_analyse_pooled", no_analysis)
+        assert scan.scan(settings, loaded).findings == first
+        (project / "accounts/views.py").write_text((project / "accounts/views.py").read_text() + "# edited\n")
+        with pytest.raises(AssertionError, match="analysed again"):
+            scan.scan(settings, loaded)
+    assert scan.scan(settings, loaded).findings == first
+
+
 def test_editing_a_helper_changes_the_findings_of_the_module_that_calls_it(project: Path) -> None:
     assert "accounts/views.py:6" in check(project)
 
