@@ -92,7 +92,6 @@ def model_bytes(item: tuple[str, bytes, Optional["Focus"]], started: Started) ->
         return None
 
 
-
 def _prepare(path: str, data: bytes, focus: Optional["Focus"]) -> Outcome:
     from pwlint.scan import prepare
 

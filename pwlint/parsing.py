@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from pwlint.findings import FileProblem
 
+# Where Python and libcst end a line: str.splitlines() would also break at form feeds and Unicode
+# separators, so every snippet after one would show the wrong line.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 if TYPE_CHECKING:
     from pwlint.prefilter import Focus
     from pwlint.slicing import Layout
@@ -29,9 +33,8 @@ class SourceFile:
 
     @property
     def lines(self) -> list[str]:
-        """Lines as Python and libcst number them: str.splitlines() would also break at form feeds
-        and Unicode separators, so every snippet after one would show the wrong line."""
-        return re.split(r"\r\n|\r|\n", self.text)
+        """Lines as Python and libcst number them (`LINE_BREAK`)."""
+        return LINE_BREAK.split(self.text)
 
 
 def decode(path: str, data: bytes) -> Union[str, FileProblem]:

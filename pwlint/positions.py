@@ -12,16 +12,15 @@ rendered without positions (an eighth of the cost) to count their lines.
 
 from __future__ import annotations
 
-import re
 from typing import Iterator, Mapping, Optional
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, PositionProvider
 
 from pwlint.names import child_fields
+from pwlint.parsing import LINE_BREAK
 from pwlint.slicing import Layout
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _Path = tuple[int, ...]  # indices through the bodies of the functions and classes around a statement
 
 
@@ -93,7 +92,7 @@ class Positions:
         counted, body = self._counted, self._module.body
         while len(counted) <= path[0]:
             done = len(counted) - 1
-            counted.append(counted[done] + len(_LINE_BREAK.findall(self._module.code_for_node(body[done]))))
+            counted.append(counted[done] + len(LINE_BREAK.findall(self._module.code_for_node(body[done]))))
         return counted[path[0]]
 
 

@@ -38,6 +38,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
+from pwlint.parsing import LINE_BREAK
 from pwlint.prefilter import Focus
 
 _Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
@@ -45,8 +46,8 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = tuple(getattr(ast, name) for name in ("FunctionDef", "AsyncFunctionDef", "ClassDef", "If", "For", "AsyncFor",
                                                   "While", "With", "AsyncWith", "Try", "TryStar", "Match")
                   if hasattr(ast, name))
-_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
-_BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+_LINE_BREAK = re.compile(f"({LINE_BREAK.pattern})")  # splits keeping the breaks
+_BYTE_LINE_BREAK = re.compile(LINE_BREAK.pattern.encode())
 # `self.name =` (or `+=`, `: T =`), not `==`: a `self` attribute set on this line.
 _SELF_ASSIGNMENT = re.compile(rb"(?<![a-z0-9_.])self\.([a-z_][a-z0-9_]*)[ \t]*(?::[^=\n]*)?(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from pwlint.findings import Finding, Region, RuleMeta
+from pwlint.parsing import LINE_BREAK
 
 if TYPE_CHECKING:  # the engine imports libcst; the unused-ignore pass runs without it
     from pwlint.engine import Located
@@ -129,7 +130,7 @@ def _comments(data: bytes) -> Iterator[tuple[int, int, str]]:
 
 def _lines(data: bytes) -> list[str]:
     """Lines as Python numbers them: str.splitlines() would also split at form feeds."""
-    return re.split(r"\r\n|\r|\n", data.decode("utf-8", "replace"))
+    return LINE_BREAK.split(data.decode("utf-8", "replace"))
 
 
 def _parse(comment: str, line: int, column: int) -> Iterator[Directive]:
