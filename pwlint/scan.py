@@ -355,8 +355,10 @@ def _analyse_here(engine: "Engine", files: dict[str, bytes], focus: Optional[Foc
 
 def _analyse_pooled(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
                     jobs: int, progress: Optional["Progress"]) -> _Analysed:
+    from pwlint.isolation import collect_rarely
     from pwlint.modelling import model_files
 
+    collect_rarely()  # the models come back here, and the rules run over them here
     engine = build_engine(loaded)  # before the workers start, so forked ones inherit libcst
     outcomes = model_files(files, focus, jobs, settings.timeout, progress)
     models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
