@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 Started = Callable[[str], None]  # the work calls it with each file it starts on; "" for work past the files
 Work = Callable[[Any, Started], Any]  # (payload, started) -> a picklable result, in the worker
@@ -62,13 +62,70 @@ class Standby:
     engine) while pwlint is still choosing the files to parse: on two CPUs the import no longer
     waits for the prefilter. `supervise` gives it the first task; `close` stops it if none comes."""
 
-    def __init__(self, work: Work, warm: Callable[[], None]) -> None:
-        self.worker: Optional[_Worker] = _start(_context(), work, warm)
+    def __init__(self, work: Work, warm: Callable[[], None], feed: Optional["Feed"] = None) -> None:
+        self.worker: Optional[_Worker] = _start(_context(), work, warm, feed)
 
     def close(self) -> None:
         if self.worker is not None:
             _stop(self.worker)
             self.worker = None
+
+
+class Feed:
+    """Items made in a helper process and read in order by a `Standby` worker: work that can run
+    beside the worker's own. The single worker of a scan parses with libcst while the helper
+    slices the next files with `ast` (`slicing.py`), which on two CPUs takes a third of the work
+    off the worker. The helper is forked from pwlint's process once its inputs are known, after
+    the worker; a helper that dies or fails only ends the stream early, and the worker does the
+    rest itself, so a feed changes how long a scan takes, never its result."""
+
+    def __init__(self) -> None:  # before the worker is forked, which inherits the reading end
+        self._reader, self._writer = _context().Pipe(duplex=False)
+        self._process: Any = None
+        self._attached = False
+
+    def attach(self) -> None:
+        """In the worker: only the helper may hold the writing end, so its death ends the stream."""
+        self._writer.close()
+        self._attached = True
+
+    def start(self, items: Callable[[], Iterable[Any]]) -> None:
+        """In pwlint's process: fork the helper, which sends what `items()` yields."""
+        self._process = _context().Process(target=_produce, args=(self._reader, self._writer, items), daemon=True)
+        self._process.start()
+        self._writer.close()
+        self._reader.close()
+
+    def receive(self) -> Optional[Any]:
+        """The next item; None once the stream has ended, and in any process but the attached worker."""
+        if not self._attached:
+            return None
+        try:
+            return self._reader.recv()
+        except Exception:  # noqa: BLE001 - an end, a cut message or a helper's failure: the stream is over
+            self._attached = False
+            return None
+
+    def close(self) -> None:
+        self._writer.close()
+        self._reader.close()
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join()
+
+
+def _produce(reader: Connection, writer: Connection, items: Callable[[], Iterable[Any]]) -> None:
+    """A feed's helper: sends each item, and ends the stream at the first failure, which the
+    worker then meets (and reports) itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()
+    reader.close()
+    try:
+        for item in items():
+            writer.send(item)
+    except Exception:  # noqa: BLE001,S110 - see the docstring: the worker does this item again
+        pass
 
 
 @dataclass
@@ -174,11 +231,11 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if can_fork() else "spawn")
 
 
-def _start(context: Any, work: Work, warm: Optional[Callable[[], None]]) -> _Worker:
+def _start(context: Any, work: Work, warm: Optional[Callable[[], None]], feed: Optional[Feed] = None) -> _Worker:
     sys.stdout.flush()  # a forked child must not inherit, and later flush, half a report
     sys.stderr.flush()
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs, work, warm), daemon=True)
+    process = context.Process(target=_serve, args=(theirs, work, warm, feed), daemon=True)
     process.start()
     theirs.close()  # else our copy keeps the pipe open and a dead worker is never noticed
     return _Worker(process, ours)
@@ -203,8 +260,11 @@ def _death(exitcode: int) -> str:
     return f"the parser process exited with code {exitcode}"
 
 
-def _serve(connection: Connection, work: Work, warm: Optional[Callable[[], None]] = None) -> None:
+def _serve(connection: Connection, work: Work, warm: Optional[Callable[[], None]] = None,
+           feed: Optional[Feed] = None) -> None:
     """A worker's loop: a task in, its result out, until the supervisor closes the pipe."""
+    if feed is not None:
+        feed.attach()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle; it ends us
     faulthandler.disable()  # a crash is the supervisor's to report, in one line, not as a traceback
     collect_rarely()

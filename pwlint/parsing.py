@@ -21,7 +21,7 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 if TYPE_CHECKING:
     from pwlint.prefilter import Focus
-    from pwlint.slicing import Layout
+    from pwlint.slicing import Layout, Slice
 
 
 @dataclass
@@ -53,10 +53,12 @@ def _syntax_error_position(message: str, line: int, column: int) -> tuple[int, i
     return line, column + 1
 
 
-def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[SourceFile, FileProblem]:
+def parse(path: str, data: bytes, focus: Optional["Focus"] = None,
+          sliced: Optional["Slice"] = None) -> Union[SourceFile, FileProblem]:
     """The parsed module, or a problem naming the line and column where parsing failed. With a
     `focus`, the definitions it rules out are blanked before parsing (`slicing.py`); the text kept
-    for snippets is the file's own. `ast` reads the file first, for the slicing and the layout."""
+    for snippets is the file's own. `ast` reads the file first, for the slicing and the layout,
+    unless another process did (`sliced`, what `slice_file` made of the same bytes and focus)."""
     import libcst as cst  # imported here: runs that parse nothing never pay for libcst
 
     from pwlint.slicing import slice_source
@@ -67,7 +69,7 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[Sour
     if "\x00" in text:
         return FileProblem(path, 1, 1, "cannot parse: file contains null bytes")
     try:
-        sliced = slice_source(text, data, focus)
+        sliced = sliced or slice_source(text, data, focus)
         module = cst.parse_module(sliced.text)
     except cst.ParserSyntaxError as error:
         line, column = _syntax_error_position(error.message, error.raw_line, error.raw_column)
@@ -77,3 +79,14 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union[Sour
     except Exception as error:  # noqa: BLE001 - libcst's native parser raises assorted errors
         return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
     return SourceFile(path, text, module, sliced.layout)
+
+
+def slice_file(data: bytes, focus: Optional["Focus"]) -> Optional["Slice"]:
+    """What `parse` would slice, made ahead of it in another process (`isolation.Feed`); None where
+    `parse` reports a problem before slicing."""
+    from pwlint.slicing import slice_source
+
+    text = decode("", data)
+    if isinstance(text, FileProblem) or "\x00" in text:
+        return None
+    return slice_source(text, data, focus)

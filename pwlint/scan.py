@@ -15,7 +15,8 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence, Union
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence, Union
 
 from pwlint.discovery import (DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, describe_error, discover, not_regular,
                               find_root, relative_posix)
@@ -25,10 +26,11 @@ from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
     from pwlint.cache import Cache
-    from pwlint.isolation import Standby, Started
+    from pwlint.isolation import Feed, Standby, Started
     from pwlint.modelling import Progress
     from pwlint.engine import Engine, Located
     from pwlint.names import ModuleModel
+    from pwlint.slicing import Slice
 
 DEFAULT_PROFILE = "owasp-2026"
 # libcst needs about 7 s and 1 GB of memory per MB of dense generated code (measured), and files
@@ -100,13 +102,14 @@ def build_engine(loaded: LoadedRules) -> "Engine":
     return Engine(loaded.rules, loaded.thresholds, loaded.profile)
 
 
-def prepare(path: str, data: bytes, focus: Optional["Focus"] = None) -> Union["ModuleModel", FileProblem]:
+def prepare(path: str, data: bytes, focus: Optional["Focus"] = None,
+            sliced: Optional["Slice"] = None) -> Union["ModuleModel", FileProblem]:
     """Parse one file and build its model; depends on nothing but the bytes, the path and the
-    prefilter's focus (what within the file is worth parsing)."""
+    prefilter's focus (what within the file is worth parsing), of which `sliced` is made."""
     from pwlint import parsing
     from pwlint.names import build_model
 
-    source = parsing.parse(path, data, focus)
+    source = parsing.parse(path, data, focus, sliced)
     if isinstance(source, FileProblem):
         return source
     try:
@@ -269,13 +272,16 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     findings, so nothing costs more than a fork. If that worker crashes or hangs on a file, the
     file is recorded and the others are parsed again, one isolated worker per file. Many files
     and several jobs: a pool of workers parses them and the rules run here. With one job, the
-    worker is forked before the prefilter runs, and imports libcst meanwhile."""
-    from pwlint.isolation import Standby, can_fork
+    worker is forked before the prefilter runs, and imports libcst meanwhile; once the files are
+    chosen, a helper process slices them with `ast` and feeds the worker, which parses them with
+    libcst as they come (`isolation.Feed`)."""
+    from pwlint.isolation import Feed, Standby, can_fork
     from pwlint.modelling import PARALLEL_FROM, default_jobs
 
     jobs = settings.jobs or default_jobs()
-    single = _SingleWorker(loaded, settings.observe)
-    standby = Standby(single.work, single.warm) if can_fork() and jobs == 1 else None
+    feed = Feed() if can_fork() and jobs == 1 else None
+    single = _SingleWorker(loaded, settings.observe, feed)
+    standby = Standby(single.work, single.warm, feed) if feed is not None else None
     try:
         patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
         if settings.observe:
@@ -291,6 +297,8 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
         if isinstance(cached, _Analysed):
             return cached
         if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
+            if feed is not None:
+                feed.start(partial(_slices, files, focus))
             analysed = _analyse_in_worker(settings, loaded, files, focus, progress, single, standby)
         else:
             analysed = _analyse_pooled(settings, loaded, files, focus, jobs, progress)
@@ -300,14 +308,25 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     finally:
         if standby is not None:
             standby.close()
+        if feed is not None:
+            feed.close()
+
+
+def _slices(files: dict[str, bytes], focus: Optional[Focus]) -> Iterator[tuple[str, Optional["Slice"]]]:
+    """What a feed's helper sends the single worker: each file's slice, in the worker's order."""
+    from pwlint.parsing import slice_file
+
+    for path, data in files.items():
+        yield path, slice_file(data, focus)
 
 
 class _SingleWorker:
     """What the single worker runs: the whole analysis of the files a task names. Its engine is
-    built by `warm`, in a worker forked ahead of its task (`isolation.Standby`), or on first need."""
+    built by `warm`, in a worker forked ahead of its task (`isolation.Standby`), or on first need.
+    Slices come from the `feed` while it lasts; the worker makes the others itself."""
 
-    def __init__(self, loaded: LoadedRules, observe: bool) -> None:
-        self.loaded, self.observe = loaded, observe
+    def __init__(self, loaded: LoadedRules, observe: bool, feed: Optional["Feed"] = None) -> None:
+        self.loaded, self.observe, self.feed = loaded, observe, feed
         self.engine: Optional["Engine"] = None
 
     def warm(self) -> None:
@@ -317,7 +336,14 @@ class _SingleWorker:
         if self.engine is None:
             self.warm()
         files, focus = task
-        return _analyse_here(self.engine, files, focus, self.observe, started)
+        return _analyse_here(self.engine, files, focus, self.observe, started, self._sliced)
+
+    def _sliced(self, path: str) -> Optional["Slice"]:
+        item = self.feed.receive() if self.feed is not None else None
+        if item is None or item[0] != path:
+            self.feed = None
+            return None
+        return item[1]
 
 
 def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
@@ -340,12 +366,13 @@ def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str,
 
 
 def _analyse_here(engine: "Engine", files: dict[str, bytes], focus: Optional[Focus], observe: bool,
-                  started: "Started") -> _Analysed:
-    """The whole analysis in this process: what the single worker runs."""
+                  started: "Started", sliced: Callable[[str], Optional["Slice"]]) -> _Analysed:
+    """The whole analysis in this process: what the single worker runs. `sliced` gives a file's
+    slice if it was made elsewhere."""
     models, problems = [], []
     for path, data in files.items():
         started(path)
-        outcome = prepare(path, data, focus)
+        outcome = prepare(path, data, focus, sliced(path))
         (problems if isinstance(outcome, FileProblem) else models).append(outcome)
     started("")
     observations: list[Observation] = []

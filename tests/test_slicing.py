@@ -8,13 +8,18 @@ whole); the findings, their positions and their flows must be the same.
 from __future__ import annotations
 
 import ast
+import os
+import signal
 import textwrap
 from pathlib import Path
 from typing import Mapping
 
+import pytest
 from conftest import write_tree
 
+from pwlint import parsing, slicing
 from pwlint.findings import Finding
+from pwlint.isolation import can_fork
 from pwlint.prefilter import Prefilter
 from pwlint.scan import Settings, build_engine, load, scan
 from pwlint.slicing import slice_source
@@ -208,3 +213,68 @@ def test_a_password_returned_under_another_name_is_followed_through_the_caller(t
     found = findings(tmp_path / "a", project)
     assert described(found) == described(findings(tmp_path / "b", project, prefilter=False))
     assert [(f.region.start_line, f.rule_id) for f in found] == [(12, "PW801")]  # where create hands it on
+
+
+SLICE_CALLS = "slice-calls.txt"
+
+
+def _recording_slices(monkeypatch: pytest.MonkeyPatch, log: Path, die_on_call: int = 0) -> None:
+    """Every process that slices appends its pid to `log`; the feed's helper (the only caller of
+    `slice_file`) kills itself on its call number `die_on_call`, as a crash in `ast` would."""
+    real_slice_source, real_slice_file = slicing.slice_source, parsing.slice_file
+    calls = [0]
+
+    def slice_source(*args: object) -> slicing.Slice:
+        with log.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real_slice_source(*args)  # type: ignore[arg-type]
+
+    def slice_file(*args: object) -> object:
+        calls[0] += 1
+        if calls[0] == die_on_call:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_slice_file(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(slicing, "slice_source", slice_source)
+    monkeypatch.setattr(parsing, "slice_file", slice_file)
+
+
+def _scan_one_job(root: Path) -> list[Finding]:
+    settings = Settings(paths=[str(root)], cache=False, jobs=1)
+    return scan(settings, load(settings)).active_findings
+
+
+FED = {**ACCOUNTS, "app/signup.py": """\
+    from app.accounts import AccountStore
+
+
+    def sign_up(store, form):
+        store.register(form["name"], form["password"])
+    """, "app/tokens.py": """\
+    import hashlib
+
+
+    def reset_token(user, password):
+        return hashlib.sha1(password.encode()).hexdigest()
+    """}
+
+
+@pytest.mark.skipif(not can_fork(), reason="the feed runs beside a forked worker")
+def test_a_helper_process_slices_every_file_and_the_worker_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path / "p", {name: textwrap.dedent(text) for name, text in FED.items()})
+    _recording_slices(monkeypatch, tmp_path / SLICE_CALLS)
+    found = _scan_one_job(tmp_path / "p")
+    slicers = (tmp_path / SLICE_CALLS).read_text().split()
+    assert len(slicers) == 3 and len(set(slicers)) == 1 and int(slicers[0]) != os.getpid()
+    assert described(found) == described(findings(tmp_path / "q", FED, prefilter=False))
+
+
+@pytest.mark.skipif(not can_fork(), reason="the feed runs beside a forked worker")
+def test_a_helper_that_dies_midway_leaves_the_rest_to_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path / "p", {name: textwrap.dedent(text) for name, text in FED.items()})
+    _recording_slices(monkeypatch, tmp_path / SLICE_CALLS, die_on_call=2)
+    found = _scan_one_job(tmp_path / "p")
+    slicers = (tmp_path / SLICE_CALLS).read_text().split()
+    assert len(slicers) == 3 and len(set(slicers)) == 2  # the helper's first, then the worker's two
+    assert described(found) == described(findings(tmp_path / "q", FED, prefilter=False))
+    assert len(found) >= 3
