@@ -20,7 +20,7 @@ from pwlint.findings import Finding, FlowStep, Observation, Region
 from pwlint.matching import Context, Pattern
 from pwlint.names import ModuleModel, Site, terminal_name
 from pwlint.passwords import Flow
-from pwlint.prefilter import may_match_here
+from pwlint.prefilter import Vocabulary, may_match_here
 from pwlint.program import Program
 from pwlint.ruleset import Observer, Rule
 
@@ -139,8 +139,9 @@ class _PatternIndex:
     """Patterns by site kind, and call patterns also by the callee's last name, plus those whose
     globs leave it open, so a call is offered only to the patterns that can name it."""
 
-    def __init__(self, entries: Iterable[_Entry]) -> None:
+    def __init__(self, entries: Iterable[_Entry], vocabulary: Optional[Vocabulary] = None) -> None:
         self._entries = list(entries)
+        self._vocabulary = vocabulary or Vocabulary.of(entry[1] for entry in self._entries)
         self._by_kind: dict[str, list[_Entry]] = {}
         self._calls_named: dict[str, list[_Entry]] = {}
         self._calls_open: list[_Entry] = []
@@ -155,7 +156,9 @@ class _PatternIndex:
 
     def narrowed(self, lowered: bytes) -> "_PatternIndex":
         """The index of the patterns that can match in a file of this (lower-cased) source."""
-        return _PatternIndex(entry for entry in self._entries if may_match_here(entry[1], lowered))
+        holdings = self._vocabulary.holdings(lowered)
+        return _PatternIndex((entry for entry in self._entries if may_match_here(entry[1], holdings)),
+                             self._vocabulary)
 
     def candidates(self, site: Site, model: ModuleModel) -> list[_Entry]:
         """The patterns a site may match: for a call, those whose callee names include its last name

@@ -98,10 +98,7 @@ class Prefilter:
                                      for pattern in patterns)
         self._requirements = list(requirements)
         self._without_password = [groups for groups in self._requirements if 0 not in groups]
-        words = {word for group in self._groups for word in group.words}
-        # a word holding a shorter one (`pbkdf2_hmac` holds `pbkdf2`) is searched for only where that one is
-        self._guards = {word: min((other for other in words if other in word and other != word), key=len)
-                        for word in words if any(other in word and other != word for other in words)}
+        self._vocabulary = Vocabulary(self._groups)
 
     def may_match(self, data: bytes) -> bool:
         """Whether this file can produce a finding on its own."""
@@ -110,26 +107,11 @@ class Prefilter:
     def triage(self, data: bytes) -> Triage:
         if not self.enabled:
             return Triage(True, True)
-        lowered = data.lower()
-        found: list[Optional[bool]] = [None] * len(self._groups)  # many groups share a word: search each once
-        present: dict[bytes, bool] = {}
-
-        def holds(word: bytes) -> bool:
-            if word not in present:
-                guard = self._guards.get(word)
-                present[word] = (guard is None or holds(guard)) and word in lowered
-            return present[word]
-
-        def has(position: int) -> bool:
-            if found[position] is None:
-                group = self._groups[position]
-                found[position] = any(holds(word) for word in group.words) or bool(
-                    group.expression and group.expression.search(lowered))
-            return bool(found[position])
-
-        password = has(0)
+        holdings = self._vocabulary.holdings(data.lower())
+        password = holdings.has(self._groups[0])
         candidates = self._requirements if password else self._without_password
-        return Triage(any(all(has(position) for position in groups) for groups in candidates), password)
+        return Triage(any(all(holdings.has(self._groups[position]) for position in groups) for groups in candidates),
+                      password)
 
     def select(self, files: Mapping[str, bytes]) -> Selection:
         """The files worth parsing, by the tests of the module docstring, and what within them."""
@@ -160,11 +142,50 @@ def _imported(data: bytes) -> set[bytes]:
     return names
 
 
-def may_match_here(pattern: Pattern, lowered: bytes) -> bool:
-    """Whether a pattern can match at a site in this file (lower-cased source): its own tokens must
-    occur here, as the module docstring argues. Its password group need not: a password reaches
+def may_match_here(pattern: Pattern, holdings: "Holdings") -> bool:
+    """Whether a pattern can match at a site in a file of these `holdings`: its own tokens must
+    occur there, as the module docstring argues. Its password group need not: a password reaches
     a helper through a parameter of any name."""
-    return all(_compile(group).found_in(lowered) for group in pattern.tokens if group != _PASSWORD_GROUP)
+    return all(holdings.has(_compile(group)) for group in pattern.tokens if group != _PASSWORD_GROUP)
+
+
+class Vocabulary:
+    """The words of some token groups, and for a word that holds a shorter one (`pbkdf2_hmac`
+    holds `pbkdf2`) that one: a file lacking it need not be searched for the longer."""
+
+    def __init__(self, groups: Iterable["TokenGroup"]) -> None:
+        words = {word for group in groups for word in group.words}
+        self._guards = {word: min((other for other in words if other in word and other != word), key=len)
+                        for word in words if any(other in word and other != word for other in words)}
+
+    @classmethod
+    def of(cls, patterns: Iterable[Pattern]) -> "Vocabulary":
+        return cls(_compile(group) for pattern in patterns for group in pattern.tokens)
+
+    def holdings(self, lowered: bytes) -> "Holdings":
+        return Holdings(lowered, self._guards)
+
+
+class Holdings:
+    """Which tokens one (lower-cased) file holds, found on demand. Groups share words and patterns
+    share groups, so each is searched for once."""
+
+    def __init__(self, lowered: bytes, guards: Mapping[bytes, bytes]) -> None:
+        self._lowered, self._guards = lowered, guards
+        self._words: dict[bytes, bool] = {}
+        self._groups: dict[int, bool] = {}  # by id: groups are `_compile`'s, one object per group
+
+    def has(self, group: "TokenGroup") -> bool:
+        if id(group) not in self._groups:
+            self._groups[id(group)] = any(self._holds(word) for word in group.words) or bool(
+                group.expression and group.expression.search(self._lowered))
+        return self._groups[id(group)]
+
+    def _holds(self, word: bytes) -> bool:
+        if word not in self._words:
+            guard = self._guards.get(word)
+            self._words[word] = (guard is None or self._holds(guard)) and word in self._lowered
+        return self._words[word]
 
 
 @dataclass(frozen=True)
