@@ -5,7 +5,15 @@ A whole scan's findings, keyed by pwlint's own code (and the libcst and Python v
 path and bytes. A run in which nothing changed is answered from here without building an engine
 or importing libcst. Any change to any file, a helper included, misses: rules always run over
 the whole project, so flows across modules stay right (editing a helper changes the findings in
-the modules that call it). Parsed models are not kept; see `modelling.py` for why.
+the modules that call it).
+
+Each file's model (`names.ModuleModel`, its libcst tree included) is kept too, keyed by the code,
+the file's path and bytes and what of the prefilter's focus its slice depends on
+(`slicing.dependence`), which is all a model depends on, so a run after an edit parses only what
+changed, and the rules still run over every model.
+Pickling a model costs a third of its parse, so models are written only once a project is
+scanned again (`established`): a first scan, such as a CI job's on a fresh checkout, never pays
+for models nobody will read.
 
 Entries are written through a temporary file and renamed, so two runs that overlap (two
 pre-commit hooks) never see half an entry; the last writer wins. A repository could ship a crafted
@@ -32,14 +40,16 @@ import pwlint
 CACHE_DIR = ".pwlint_cache"
 _FORMAT = b"pwlint-cache-1\n"
 _KEEP_RESULTS = 32  # results kept (two a scan: by every file, by the files kept); older ones are pruned
+_KEEP_MODELS = 3  # models kept: this many times the files a scan parses (branches, undone edits), at least 100
 
 
 class Cache:
     """One project's cache directory, or nothing at all when it cannot be used."""
 
-    def __init__(self, directory: Path, key: bytes) -> None:
+    def __init__(self, directory: Path, key: bytes, established: bool = False) -> None:
         self.directory = directory
         self._key = key
+        self.established = established  # it held results before this run: the project is scanned again
 
     @classmethod
     def open(cls, root: Path) -> Optional["Cache"]:
@@ -49,13 +59,14 @@ class Cache:
         if key is None:
             return None
         try:
+            established = (directory / "results").is_dir()
             (directory / "results").mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.exists():
                 _write_atomic(ignore, b"# written by pwlint: the whole folder is a cache\n*\n")
         except OSError:
             return None
-        return cls(directory, key)
+        return cls(directory, key, established)
 
     # -- results ------------------------------------------------------------------------------
     def result_key(self, rule_files: Iterable[str], settings: Mapping[str, Any], files: Mapping[str, bytes]) -> str:
@@ -70,10 +81,34 @@ class Cache:
         return self._load(self.directory / "results" / f"{key}.pickle")
 
     def store_result(self, key: str, value: Any) -> None:
-        pickled = _pickle(value)
-        if pickled is not None:
-            self._store(self.directory / "results" / f"{key}.pickle", pickled)
-            self._prune(self.directory / "results")
+        blob = pickled(value)
+        if blob is not None:
+            self._store(self.directory / "results" / f"{key}.pickle", blob)
+            self._prune(self.directory / "results", _KEEP_RESULTS)
+
+    # -- models -------------------------------------------------------------------------------
+    def model_key(self, path: str, data: bytes, dependence: bytes) -> str:
+        """A model's key: the file's path and bytes, and what else its slice depends on."""
+        return _digest(code_digest(), path.encode("utf-8"), hashlib.sha256(data).digest(), dependence)
+
+    def holds_model(self, key: str) -> bool:
+        return (self.directory / "models" / f"{key}.pickle").is_file()
+
+    def load_model(self, key: str) -> Any:
+        path = self.directory / "models" / f"{key}.pickle"
+        model = self._load(path)
+        if model is not None:
+            try:
+                os.utime(path)  # in use: pruned last
+            except OSError:
+                pass
+        return model
+
+    def store_model(self, key: str, pickled_model: bytes) -> None:
+        self._store(self.directory / "models" / f"{key}.pickle", pickled_model)
+
+    def prune_models(self, files: int) -> None:
+        self._prune(self.directory / "models", max(100, _KEEP_MODELS * files))
 
     # -- entries ------------------------------------------------------------------------------
     def _load(self, path: Path) -> Any:
@@ -99,10 +134,10 @@ class Cache:
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def _prune(self, directory: Path) -> None:
+    def _prune(self, directory: Path, keep: int) -> None:
         try:
             entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for stale in entries[_KEEP_RESULTS:]:
+            for stale in entries[keep:]:
                 stale.unlink(missing_ok=True)
         except OSError:
             pass
@@ -117,7 +152,7 @@ def clean(root: Path) -> bool:
     return True
 
 
-def _pickle(value: Any) -> Optional[bytes]:
+def pickled(value: Any) -> Optional[bytes]:
     """Pickled bytes, or None for a value too deeply nested to pickle (then it is not cached)."""
     try:
         return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)

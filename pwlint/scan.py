@@ -27,7 +27,7 @@ from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_
 if TYPE_CHECKING:  # importing the engine pulls in libcst
     from pwlint.cache import Cache
     from pwlint.isolation import Feed, Standby, Started
-    from pwlint.modelling import Progress
+    from pwlint.modelling import Progress, Shelf
     from pwlint.engine import Engine, Located
     from pwlint.names import ModuleModel
     from pwlint.slicing import Slice
@@ -276,7 +276,7 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     chosen, a helper process slices them with `ast` and feeds the worker, which parses them with
     libcst as they come (`isolation.Feed`)."""
     from pwlint.isolation import Feed, Standby, can_fork
-    from pwlint.modelling import PARALLEL_FROM, default_jobs
+    from pwlint.modelling import PARALLEL_FROM, Shelf, default_jobs
 
     jobs = settings.jobs or default_jobs()
     feed = Feed() if can_fork() and jobs == 1 else None
@@ -296,12 +296,14 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
         cached = cache.load_result(key) if cache is not None else None
         if isinstance(cached, _Analysed):
             return cached
+        shelf = Shelf.of(cache, files, focus) if cache is not None else None
         if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
             if feed is not None:
-                feed.start(partial(_slices, files, focus))
-            analysed = _analyse_in_worker(settings, loaded, files, focus, progress, single, standby)
+                feed.start(partial(_slices, {path: data for path, data in files.items()
+                                             if shelf is None or path not in shelf.stored}, focus))
+            analysed = _analyse_in_worker(settings, loaded, files, focus, shelf, progress, single, standby)
         else:
-            analysed = _analyse_pooled(settings, loaded, files, focus, jobs, progress)
+            analysed = _analyse_pooled(settings, loaded, files, focus, shelf, jobs, progress)
         if cache is not None:
             cache.store_result(key, analysed)
         return analysed
@@ -332,13 +334,14 @@ class _SingleWorker:
     def warm(self) -> None:
         self.engine = build_engine(self.loaded)
 
-    def work(self, task: tuple[dict[str, bytes], Optional[Focus]], started: "Started") -> _Analysed:
+    def work(self, task: tuple[dict[str, bytes], Optional[Focus], Optional["Shelf"]], started: "Started") -> _Analysed:
         if self.engine is None:
             self.warm()
-        files, focus = task
-        return _analyse_here(self.engine, files, focus, self.observe, started, self._sliced)
+        files, focus, shelf = task
+        return _analyse_here(self.engine, files, focus, self.observe, started, self._sliced, shelf)
 
     def _sliced(self, path: str) -> Optional["Slice"]:
+        """The feed's next slice, which must be `path`'s: it slices the files the shelf lacks, in order."""
         item = self.feed.receive() if self.feed is not None else None
         if item is None or item[0] != path:
             self.feed = None
@@ -347,47 +350,55 @@ class _SingleWorker:
 
 
 def _analyse_in_worker(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
-                       progress: Optional["Progress"], single: _SingleWorker,
+                       shelf: Optional["Shelf"], progress: Optional["Progress"], single: _SingleWorker,
                        standby: Optional["Standby"]) -> _Analysed:
     from pwlint.isolation import Lost, supervise
     from pwlint.modelling import counter, lost_problem
 
     if progress is not None:
         progress(0, len(files))
-    outcome = supervise([("scan", (files, focus))], single.work, workers=1, timeout=settings.timeout,
+    outcome = supervise([("scan", (files, focus, shelf))], single.work, workers=1, timeout=settings.timeout,
                         started=counter(progress, len(files)), standby=standby)["scan"]
     if not isinstance(outcome, Lost):
         return outcome
     rest = {path: data for path, data in files.items() if path != outcome.path}
-    analysed = _analyse_pooled(settings, loaded, rest, focus, 1, progress)
+    analysed = _analyse_pooled(settings, loaded, rest, focus, shelf, 1, progress)
     if outcome.path:
         analysed.problems.append(lost_problem(outcome.path, outcome.reason))
     return analysed
 
 
 def _analyse_here(engine: "Engine", files: dict[str, bytes], focus: Optional[Focus], observe: bool,
-                  started: "Started", sliced: Callable[[str], Optional["Slice"]]) -> _Analysed:
-    """The whole analysis in this process: what the single worker runs. `sliced` gives a file's
-    slice if it was made elsewhere."""
+                  started: "Started", sliced: Callable[[str], Optional["Slice"]],
+                  shelf: Optional["Shelf"]) -> _Analysed:
+    """The whole analysis in this process: what the single worker runs. Models come from the
+    `shelf` where it holds them, and the others are parsed (and kept there), with the slice
+    `sliced` gives if it was made elsewhere."""
     models, problems = [], []
     for path, data in files.items():
         started(path)
-        outcome = prepare(path, data, focus, sliced(path))
+        outcome = shelf.load(path) if shelf is not None else None
+        if outcome is None:
+            outcome = prepare(path, data, focus, None if shelf is not None and path in shelf.stored else sliced(path))
+            if shelf is not None:
+                shelf.keep(path, outcome)
         (problems if isinstance(outcome, FileProblem) else models).append(outcome)
     started("")
+    if shelf is not None:
+        shelf.prune()
     observations: list[Observation] = []
     findings = analyse_project(models, engine, observations if observe else None, problems)
     return _Analysed(findings, problems, len(models), observations)
 
 
 def _analyse_pooled(settings: Settings, loaded: LoadedRules, files: dict[str, bytes], focus: Optional[Focus],
-                    jobs: int, progress: Optional["Progress"]) -> _Analysed:
+                    shelf: Optional["Shelf"], jobs: int, progress: Optional["Progress"]) -> _Analysed:
     from pwlint.isolation import collect_rarely
     from pwlint.modelling import model_files
 
     collect_rarely()  # the models come back here, and the rules run over them here
     engine = build_engine(loaded)  # before the workers start, so forked ones inherit libcst
-    outcomes = model_files(files, focus, jobs, settings.timeout, progress)
+    outcomes = model_files(files, focus, jobs, settings.timeout, progress, shelf)
     models = [outcome for outcome in outcomes if not isinstance(outcome, FileProblem)]
     problems = [outcome for outcome in outcomes if isinstance(outcome, FileProblem)]
     observations: list[Observation] = []

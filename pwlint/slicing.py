@@ -48,6 +48,7 @@ _COMPOUND = tuple(getattr(ast, name) for name in ("FunctionDef", "AsyncFunctionD
                   if hasattr(ast, name))
 _LINE_BREAK = re.compile(f"({LINE_BREAK.pattern})")  # splits keeping the breaks
 _BYTE_LINE_BREAK = re.compile(LINE_BREAK.pattern.encode())
+_DEFINED = re.compile(rb"(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 # `self.name =` (or `+=`, `: T =`), not `==`: a `self` attribute set on this line.
 _SELF_ASSIGNMENT = re.compile(rb"(?<![a-z0-9_.])self\.([a-z_][a-z0-9_]*)[ \t]*(?::[^=\n]*)?(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)")
 
@@ -87,6 +88,18 @@ def slice_source(text: str, data: bytes, focus: Optional[Focus]) -> Slice:
     narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called)
     spans = list(_ruled_out(tree, _BYTE_LINE_BREAK.split(whole), narrowed))
     return Slice(_blank(text, spans) if spans else text, layout)
+
+
+def dependence(data: bytes, focus: Optional[Focus]) -> bytes:
+    """All that the slice of `data` depends on besides the bytes: the focus's token groups, and of
+    the names the project calls with a password, those this file may define (a superset of its
+    functions, classes and methods). What a result cache keys a model on."""
+    if focus is None:
+        return b"whole"
+    defined = {name.decode("ascii") for name in _DEFINED.findall(data)}
+    groups = [(group.words, group.expression.pattern if group.expression else None)
+              for group in (focus.password, focus.standalone)]
+    return repr((groups, sorted(focus.called & defined))).encode("utf-8")
 
 
 def _layout(tree: ast.Module) -> Layout:

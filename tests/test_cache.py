@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_pwlint, write_tree
 
+from pwlint import scan
+
 HELPER_USES_SHA256 = """\
     import hashlib
 
@@ -82,8 +84,6 @@ def test_an_edit_to_a_file_without_password_words_is_answered_after_the_prefilte
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The analysis is cached under the files the prefilter keeps too, so editing a file that it
     skips parses nothing; editing a kept file still does."""
-    from pwlint import scan
-
     settings = scan.Settings(paths=[str(project)])
     loaded = scan.load(settings)
     first = scan.scan(settings, loaded).findings
@@ -111,6 +111,53 @@ def test_editing_a_helper_changes_the_findings_of_the_module_that_calls_it(proje
 
     (project / "accounts/crypto.py").write_text(textwrap.dedent(HELPER_USES_SHA256))
     assert "accounts/views.py:6" in check(project)
+
+
+def _shelf(project: Path) -> tuple[set[str], set[str]]:
+    """The files a scan of `project` would parse, and those whose model the cache holds."""
+    from pwlint.cache import Cache
+    from pwlint.modelling import Shelf
+    from pwlint.prefilter import Prefilter
+
+    settings = scan.Settings(paths=[str(project)])
+    patterns = [pattern for rule in scan.load(settings).rules for pattern in rule.patterns]
+    contents = {path.relative_to(project).as_posix(): path.read_bytes() for path in project.rglob("*.py")
+                if ".pwlint_cache" not in path.parts}
+    selection = Prefilter(patterns).select(contents)
+    cache = Cache.open(project)
+    assert cache is not None
+    chosen = {path: contents[path] for path in selection.paths}
+    return set(chosen), set(Shelf.of(cache, chosen, selection.focus).stored)
+
+
+def test_after_an_edit_only_the_edited_file_is_parsed_and_the_result_is_unchanged(project: Path) -> None:
+    """Models are kept from a project's second scan on, keyed by what each depends on."""
+    views = project / "accounts/views.py"
+    expected = check(project, "--no-cache")
+    assert check(project) == expected
+    chosen, stored = _shelf(project)
+    assert stored == set(), "a first scan keeps no model"
+
+    views.write_text(views.read_text() + "# edited\n")
+    assert check(project) == expected
+    assert _shelf(project) == (chosen, chosen)
+
+    views.write_text(views.read_text() + "# edited again\n")
+    assert _shelf(project) == (chosen, chosen - {"accounts/views.py"})
+    assert check(project) == expected
+
+
+def test_a_model_is_kept_apart_for_each_focus_its_slice_depends_on() -> None:
+    """A file's slice depends on which of its definitions the project calls with a password."""
+    from pwlint.prefilter import Focus, Prefilter
+    from pwlint.slicing import dependence
+
+    focus = Prefilter([]).select({"a.py": b"x = password\n"}).focus
+    assert focus is not None
+    data = textwrap.dedent(HELPER_USES_SHA256).encode()
+    calling = Focus(focus.password, focus.standalone, frozenset({"digest"}))
+    elsewhere = Focus(focus.password, focus.standalone, frozenset({"render"}))
+    assert dependence(data, focus) == dependence(data, elsewhere) != dependence(data, calling)
 
 
 def test_damaged_and_foreign_entries_are_misses(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
