@@ -221,6 +221,31 @@ def test_prefilter_keeps_every_built_in_bad_example() -> None:
             assert prefilter.may_match(code.encode()), (rule.id, code)
 
 
+def test_prefilter_chooses_the_helpers_a_password_is_handed_to() -> None:
+    """A helper file is parsed when a password file calls one of its top-level names with a
+    password among the arguments, after groups closed before it, however the calls nest."""
+    prefilter = Prefilter(Engine(RULES, PROFILES["owasp-2026"], "owasp-2026").patterns)
+    views = b"""\
+from app import store, audit, crypto, forms
+
+def register(request, password):
+    store.save(request.form["name"], crypto.digest(password), password)
+    audit.record(request.user, forms.clean(request),
+                 password)
+    log(\"(\", render(page))
+    unrelated(len(str(password)))
+"""
+    helpers = {name: f"def {name}(*args):\n    return args\n".encode()
+               for name in ("save", "digest", "record", "clean", "render", "unrelated")}
+    files = {"app/views.py": views, **{f"app/{name}.py": data for name, data in helpers.items()}}
+    selection = Prefilter.select(prefilter, files)
+    assert selection.focus is not None
+    assert {"save", "digest", "record", "str"} - selection.focus.called == {"str"}  # a builtin
+    assert {"app/save.py", "app/digest.py", "app/record.py"} <= selection.paths
+    # `clean(request)` closes before the password; `render` holds none; `unrelated`'s sits three levels down
+    assert not {"clean", "render", "unrelated"} & selection.focus.called
+
+
 # -- rule validation -----------------------------------------------------------------------------
 
 def _write(tmp_path: Path, text: str) -> Path:
