@@ -24,6 +24,8 @@ PWLINT_CACHE = ".pwlint_cache"
 
 COLD = "pwlint cold"
 WARM = "pwlint warm"
+TENFOLD = "pwlint cold, 10 copies"
+TENFOLD_FOLDER = "tenfold"  # in the target's work folder
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,33 @@ def pwlint_followups(pwlint: Tool, features: frozenset[str], target: Target, cha
           for jobs in _job_counts()),
     ]
     if target.scope == "default":
-        cases.append(_pre_commit(pwlint, target))
+        cases += [_pre_commit(pwlint, target), _tenfold(pwlint, target)]
     return cases
+
+
+def _tenfold(pwlint: Tool, target: Target) -> Case:
+    """Cost must grow linearly: the scope's files ten times over, in ten folders side by side
+    (`copy_tenfold`), cold and without a cache; its ratio is how many times longer than cold it
+    takes, at most 10 when growth is linear. `default` scope only: ten times the whole tree would
+    add minutes to the benchmark and say nothing more."""
+    return Case(TENFOLD, "pwlint", (str(pwlint.executable), "check", "--isolated", "--exit-zero", "--no-cache",
+                                    "--format", "json", "--output", str(target.work / report_name(TENFOLD)),
+                                    str(target.work / TENFOLD_FOLDER)),
+                state="cold", compare_to=COLD)
+
+
+def copy_tenfold(target: Target) -> None:
+    """The scope's files, copied into `copy0/` ... `copy9/` of the target's work folder, with a
+    `pyproject.toml` that makes the folder its own project: else pwlint would take the checkout
+    holding the work folder for the root, and skip the copies as ignored by its `.gitignore`."""
+    folder = target.work / TENFOLD_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text("# the root of the benchmark's ten copies\n", encoding="utf-8")
+    for copy in range(10):
+        for path in target.files:
+            destination = target.work / TENFOLD_FOLDER / f"copy{copy}" / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target.root / path, destination)
 
 
 def _job_counts() -> list[int]:

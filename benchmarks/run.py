@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # imported by the tests rather than run as a script
     sys.path.insert(0, str(HERE))
 
-from bench_cases import (Case, Target, finding_paths, measure, peer_cases, pwlint_cold,  # noqa: E402
+from bench_cases import (Case, Target, copy_tenfold, finding_paths, measure, peer_cases, pwlint_cold,  # noqa: E402
                          pwlint_followups, subprocess_env)
 from bench_files import SCOPES, file_to_change, scope_files  # noqa: E402
 from bench_measure import EXIT_INTERRUPTED, EXIT_OK, EXIT_PWLINT, EXIT_SETUP, BenchError  # noqa: E402
@@ -176,6 +176,8 @@ def _measure_target(target: Target, pwlint: Tool, features: frozenset[str], peer
     cold_case = pwlint_cold(pwlint, target)
     results = [_measured(cold_case, target, runs, env)]
     changed = file_to_change(finding_paths(target.work / cold_case.report), list(target.files))
+    if target.scope == "default":
+        copy_tenfold(target)
     for case in [*pwlint_followups(pwlint, features, target, changed), *peer_cases(peers, target, RULES)]:
         results.append(_measured(case, target, runs, env))
     return results

@@ -159,6 +159,23 @@ def test_the_changed_file_is_one_with_findings_in_scope() -> None:
     assert bench_files.file_to_change([], files) == "a.py"
 
 
+def test_linear_growth_is_measured_on_ten_copies_of_the_scope(tmp_path: Path) -> None:
+    write_tree(tmp_path / "src", {"pkg/a.py": "x = 1\n", "pkg/b.py": "PASSWORD = 'hunter2'\n"})
+    target = bench_cases.Target("demo", "default", tmp_path / "src", ".", ("pkg/a.py", "pkg/b.py"), tmp_path / "work")
+    tool = bench_cases.Tool("pwlint", Path("/venv/bin/pwlint"), "1.0")
+
+    bench_cases.copy_tenfold(target)
+    case = next(case for case in bench_cases.pwlint_followups(tool, frozenset({"cache", "jobs"}), target, "pkg/a.py")
+                if case.name == bench_cases.TENFOLD)
+
+    copies = sorted(path.relative_to(target.work / "tenfold").as_posix()
+                    for path in (target.work / "tenfold").rglob("*.py"))
+    assert copies == sorted(f"copy{i}/pkg/{name}" for i in range(10) for name in ("a.py", "b.py"))
+    assert (target.work / "tenfold/copy7/pkg/b.py").read_bytes() == b"PASSWORD = 'hunter2'\n"
+    assert case.compare_to == bench_cases.COLD and case.state == "cold"
+    assert "--no-cache" in case.argv and case.argv[-1] == str(target.work / "tenfold")
+
+
 @pytest.mark.parametrize(("tool", "report", "expected"), [
     ("pwlint", {"scope": {"files_scanned": 3}, "findings": [{}, {}]}, (3, 2)),
     ("bandit", {"metrics": {"a.py": {}, "b.py": {}, "_totals": {}}, "results": [{}]}, (2, 1)),
