@@ -13,7 +13,8 @@ the file's path and bytes and what of the prefilter's focus its slice depends on
 changed, and the rules still run over every model.
 Pickling a model costs a third of its parse, so models are written only once a project is
 scanned again (`established`): a first scan, such as a CI job's on a fresh checkout, never pays
-for models nobody will read.
+for models nobody will read. The prefilter's facts about each file (`prefilter.Facts`), keyed by
+the file's digest and the rules' tokens, let a run after an edit search only the changed files.
 
 Entries are written through a temporary file and renamed, so two runs that overlap (two
 pre-commit hooks) never see half an entry; the last writer wins. A repository could ship a crafted
@@ -69,12 +70,18 @@ class Cache:
         return cls(directory, key, established)
 
     # -- results ------------------------------------------------------------------------------
-    def result_key(self, rule_files: Iterable[str], settings: Mapping[str, Any], files: Mapping[str, bytes]) -> str:
+    @staticmethod
+    def digests(files: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Each file's SHA-256, computed once a scan for every key that names files."""
+        return {path: hashlib.sha256(data).digest() for path, data in files.items()}
+
+    def result_key(self, rule_files: Iterable[str], settings: Mapping[str, Any], digests: Mapping[str, bytes]) -> str:
+        """The key of a result over the files `digests` names."""
         parts: list[bytes] = [code_digest(), repr(sorted(settings.items())).encode("utf-8")]
         for name in sorted(set(rule_files)):
             parts += [name.encode("utf-8"), _read(Path(name))]
-        for path in sorted(files):
-            parts += [path.encode("utf-8"), hashlib.sha256(files[path]).digest()]
+        for path in sorted(digests):
+            parts += [path.encode("utf-8"), digests[path]]
         return _digest(*parts)
 
     def load_result(self, key: str) -> Any:
@@ -87,9 +94,9 @@ class Cache:
             self._prune(self.directory / "results", _KEEP_RESULTS)
 
     # -- models -------------------------------------------------------------------------------
-    def model_key(self, path: str, data: bytes, dependence: bytes) -> str:
-        """A model's key: the file's path and bytes, and what else its slice depends on."""
-        return _digest(code_digest(), path.encode("utf-8"), hashlib.sha256(data).digest(), dependence)
+    def model_key(self, path: str, digest: bytes, dependence: bytes) -> str:
+        """A model's key: the file's path and bytes (their digest), and what else its slice depends on."""
+        return _digest(code_digest(), path.encode("utf-8"), digest, dependence)
 
     def holds_model(self, key: str) -> bool:
         return (self.directory / "models" / f"{key}.pickle").is_file()
@@ -109,6 +116,21 @@ class Cache:
 
     def prune_models(self, files: int) -> None:
         self._prune(self.directory / "models", max(100, _KEEP_MODELS * files))
+
+    # -- prefilter facts ----------------------------------------------------------------------
+    def load_facts(self, fingerprint: bytes) -> dict[bytes, Any]:
+        """What the prefilter learnt of each file's bytes (by digest) with these rules' tokens."""
+        facts = self._load(self._facts_path(fingerprint))
+        return facts if isinstance(facts, dict) else {}
+
+    def store_facts(self, fingerprint: bytes, facts: Mapping[bytes, Any]) -> None:
+        blob = pickled(dict(facts))
+        if blob is not None:
+            self._store(self._facts_path(fingerprint), blob)
+            self._prune(self.directory / "facts", _KEEP_RESULTS)
+
+    def _facts_path(self, fingerprint: bytes) -> Path:
+        return self.directory / "facts" / f"{_digest(code_digest(), fingerprint)}.pickle"
 
     # -- entries ------------------------------------------------------------------------------
     def _load(self, path: Path) -> Any:

@@ -113,10 +113,11 @@ class Shelf:
     stored: frozenset[str]
 
     @classmethod
-    def of(cls, cache: "Cache", files: Mapping[str, bytes], focus: Optional["Focus"]) -> "Shelf":
+    def of(cls, cache: "Cache", files: Mapping[str, bytes], digests: Mapping[str, bytes],
+           focus: Optional["Focus"]) -> "Shelf":
         from pwlint.slicing import dependence
 
-        keys = {path: cache.model_key(path, data, dependence(data, focus)) for path, data in files.items()}
+        keys = {path: cache.model_key(path, digests[path], dependence(data, focus)) for path, data in files.items()}
         return cls(cache, keys, frozenset(path for path, key in keys.items() if cache.holds_model(key)))
 
     def load(self, path: str) -> Optional["ModuleModel"]:

@@ -37,7 +37,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, MutableMapping, Optional
 
 from pwlint.matching import PASSWORD_TOKENS, Pattern
 
@@ -64,6 +64,16 @@ class Triage:
 
     alone: bool  # some pattern can match within this file
     password: bool  # mentions a password: a flow may start or pass here
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one file's bytes tell the prefilter, whatever the other files say: a result cache
+    keeps them by content (`cache.Cache.load_facts`), so an unchanged file is not searched again."""
+
+    triage: Triage
+    calls: frozenset[bytes]  # the names it calls with a password among the arguments (if it holds one)
+    defines: frozenset[bytes]  # its top-level functions and classes
 
 
 @dataclass(frozen=True)
@@ -114,26 +124,44 @@ class Prefilter:
         return Triage(any(all(holdings.has(self._groups[position]) for position in groups) for groups in candidates),
                       password)
 
-    def select(self, files: Mapping[str, bytes]) -> Selection:
-        """The files worth parsing, by the tests of the module docstring, and what within them."""
+    @property
+    def fingerprint(self) -> bytes:
+        """What the facts of a file depend on besides its bytes: the token groups and which the patterns need."""
+        groups = [(group.words, group.expression.pattern if group.expression else None) for group in self._groups]
+        return repr((groups, self._requirements)).encode("utf-8")
+
+    def facts(self, data: bytes) -> Facts:
+        triage = self.triage(data)
+        return Facts(triage, frozenset(_called_with_password(data)) if triage.password else frozenset(),
+                     frozenset(_top_level_definitions(data)))
+
+    def select(self, files: Mapping[str, bytes], known: Optional[MutableMapping[bytes, Facts]] = None,
+               digests: Optional[Mapping[str, bytes]] = None) -> Selection:
+        """The files worth parsing, by the tests of the module docstring, and what within them.
+        With `known` (facts by digest, from an earlier run) and the files' `digests`, a file whose
+        facts are known is not searched again, and the facts of the others are added to `known`."""
         if not self.enabled:
             return Selection(set(files), None)
-        triaged = {path: self.triage(data) for path, data in files.items()}
-        chosen = {path for path, t in triaged.items() if t.alone or t.password}
-        called: set[bytes] = set()
-        for path in chosen:
-            if triaged[path].password:
-                called.update(_called_with_password(files[path]))
+        facts = {path: self._facts_of(data, known, digests[path] if digests else None) for path, data in files.items()}
+        chosen = {path for path, fact in facts.items() if fact.triage.alone or fact.triage.password}
+        called = {name for path in chosen for name in facts[path].calls}
         called = {name for name in called - _NOT_DEFINED if not (name.startswith(b"__") and name.endswith(b"__"))}
         for path, data in files.items():
             if path in chosen or not called:
                 continue
-            if _top_level_definitions(data) & called:
+            if facts[path].defines & called:
                 chosen.add(path)  # a helper a password is handed to: a sink, or a wrapper handing it back
             elif path.endswith("__init__.py") and _imported(data) & called:
                 chosen.add(path)  # a re-export (`from .crypto import hash_value`) that resolves such a call
         return Selection(chosen, Focus(self._password, self._standalone,
                                        frozenset(name.decode("ascii") for name in called)))
+
+    def _facts_of(self, data: bytes, known: Optional[MutableMapping[bytes, Facts]], digest: Optional[bytes]) -> Facts:
+        if known is None or digest is None:
+            return self.facts(data)
+        if digest not in known:
+            known[digest] = self.facts(data)
+        return known[digest]
 
 
 def _called_with_password(data: bytes) -> set[bytes]:

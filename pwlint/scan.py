@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence, Union
 from pwlint.discovery import (DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, describe_error, discover, not_regular,
                               find_root, relative_posix)
 from pwlint.findings import FileProblem, Finding, Observation, ScanResult
-from pwlint.prefilter import Focus, Prefilter
+from pwlint.prefilter import Focus, Prefilter, Selection
 from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
 
 if TYPE_CHECKING:  # importing the engine pulls in libcst
@@ -174,6 +174,14 @@ def discover_files(settings: Settings) -> FileSet:
 
 def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"] = None) -> ScanResult:
     """Scan the files `settings` names. `progress(done, total)` hears about files being parsed."""
+    ahead = _Ahead(settings, loaded)
+    try:
+        return _scan(settings, loaded, progress, ahead)
+    finally:
+        ahead.close()
+
+
+def _scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"], ahead: "_Ahead") -> ScanResult:
     files = discover_files(settings)
     root = files.root
     result = ScanResult(str(root), [], [rule.meta for rule in loaded.rules], list(files.problems),
@@ -189,12 +197,13 @@ def scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"]
     result.files_scanned = len(contents)
     result.sources = contents
     cache = _open_cache(settings, root) if contents else None
-    key = cache.result_key(_rule_files(loaded), _result_settings(settings, loaded), contents) if cache else ""
+    digests = cache.digests(contents) if cache is not None else {}
+    key = cache.result_key(_rule_files(loaded), _result_settings(settings, loaded), digests) if cache else ""
     cached = cache.load_result(key) if cache is not None else None
     if isinstance(cached, _Analysed):
         cached.fill(result)
     elif contents:
-        analysed = _analyse_files(settings, loaded, contents, progress, cache)
+        analysed = _analyse_files(settings, loaded, contents, progress, ahead, cache, digests)
         analysed.fill(result)
         if cache is not None:
             cache.store_result(key, analysed)
@@ -260,8 +269,31 @@ class _Analysed:
         result.observations += self.observations
 
 
+class _Ahead:
+    """The single worker and its feed, started before the scan knows it will need them: with one
+    job (and `fork`), the worker is forked as the scan starts and imports libcst (a fifth of a
+    second) while pwlint finds, reads and chooses the files. `close` stops what went unused (a
+    scan answered from the cache, or with nothing to parse)."""
+
+    def __init__(self, settings: Settings, loaded: LoadedRules) -> None:
+        from pwlint.isolation import Feed, Standby, can_fork
+        from pwlint.modelling import default_jobs
+
+        one = can_fork() and (settings.jobs or default_jobs()) == 1
+        self.feed = Feed() if one else None
+        self.single = _SingleWorker(loaded, settings.observe, self.feed)
+        self.standby = Standby(self.single.work, self.single.warm, self.feed) if one else None
+
+    def close(self) -> None:
+        if self.standby is not None:
+            self.standby.close()
+        if self.feed is not None:
+            self.feed.close()
+
+
 def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, bytes],
-                   progress: Optional["Progress"], cache: Optional["Cache"] = None) -> _Analysed:
+                   progress: Optional["Progress"], ahead: _Ahead, cache: Optional["Cache"] = None,
+                   digests: Optional[dict[str, bytes]] = None) -> _Analysed:
     """Parse and analyse the files the prefilter keeps, never in this process (`isolation.py`).
 
     The analysis depends on nothing but the files kept and what the prefilter hands the slicing,
@@ -272,46 +304,53 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     findings, so nothing costs more than a fork. If that worker crashes or hangs on a file, the
     file is recorded and the others are parsed again, one isolated worker per file. Many files
     and several jobs: a pool of workers parses them and the rules run here. With one job, the
-    worker is forked before the prefilter runs, and imports libcst meanwhile; once the files are
-    chosen, a helper process slices them with `ast` and feeds the worker, which parses them with
-    libcst as they come (`isolation.Feed`)."""
-    from pwlint.isolation import Feed, Standby, can_fork
+    worker was forked as the scan started (`_Ahead`); once the files are chosen, a helper process
+    slices them with `ast` and feeds the worker, which parses them with libcst as they come
+    (`isolation.Feed`)."""
+    from pwlint.isolation import can_fork
     from pwlint.modelling import PARALLEL_FROM, Shelf, default_jobs
 
     jobs = settings.jobs or default_jobs()
-    feed = Feed() if can_fork() and jobs == 1 else None
-    single = _SingleWorker(loaded, settings.observe, feed)
-    standby = Standby(single.work, single.warm, feed) if feed is not None else None
-    try:
-        patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
-        if settings.observe:
-            patterns += [observer.pattern for rule in loaded.rules for observer in rule.observers]
-        selection = Prefilter(patterns, enabled=settings.prefilter).select(contents)
-        files = {path: contents[path] for path in sorted(selection.paths)}
-        if not files:
-            return _Analysed([], [], 0, [])
-        focus = selection.focus
-        chosen = {**_result_settings(settings, loaded), "called": sorted(focus.called) if focus else None}
-        key = cache.result_key(_rule_files(loaded), chosen, files) if cache is not None else ""
-        cached = cache.load_result(key) if cache is not None else None
-        if isinstance(cached, _Analysed):
-            return cached
-        shelf = Shelf.of(cache, files, focus) if cache is not None else None
-        if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
-            if feed is not None:
-                feed.start(partial(_slices, {path: data for path, data in files.items()
-                                             if shelf is None or path not in shelf.stored}, focus))
-            analysed = _analyse_in_worker(settings, loaded, files, focus, shelf, progress, single, standby)
-        else:
-            analysed = _analyse_pooled(settings, loaded, files, focus, shelf, jobs, progress)
-        if cache is not None:
-            cache.store_result(key, analysed)
-        return analysed
-    finally:
-        if standby is not None:
-            standby.close()
-        if feed is not None:
-            feed.close()
+    patterns = [pattern for rule in loaded.rules for pattern in rule.patterns]
+    if settings.observe:
+        patterns += [observer.pattern for rule in loaded.rules for observer in rule.observers]
+    selection = _select(Prefilter(patterns, enabled=settings.prefilter), contents, cache, digests or {})
+    files = {path: contents[path] for path in sorted(selection.paths)}
+    if not files:
+        return _Analysed([], [], 0, [])
+    focus = selection.focus
+    chosen = {**_result_settings(settings, loaded), "called": sorted(focus.called) if focus else None}
+    chosen_digests = {path: digests[path] for path in files} if digests else {}
+    key = cache.result_key(_rule_files(loaded), chosen, chosen_digests) if cache is not None else ""
+    cached = cache.load_result(key) if cache is not None else None
+    if isinstance(cached, _Analysed):
+        return cached
+    shelf = Shelf.of(cache, files, chosen_digests, focus) if cache is not None else None
+    if can_fork() and (jobs == 1 or len(files) < PARALLEL_FROM):
+        if ahead.feed is not None:
+            ahead.feed.start(partial(_slices, {path: data for path, data in files.items()
+                                               if shelf is None or path not in shelf.stored}, focus))
+        analysed = _analyse_in_worker(settings, loaded, files, focus, shelf, progress, ahead.single, ahead.standby)
+    else:
+        analysed = _analyse_pooled(settings, loaded, files, focus, shelf, jobs, progress)
+    if cache is not None:
+        cache.store_result(key, analysed)
+    return analysed
+
+
+def _select(prefilter: Prefilter, contents: dict[str, bytes], cache: Optional["Cache"],
+            digests: dict[str, bytes]) -> Selection:
+    """The prefilter's choice, with the facts of unchanged files from the cache, which keeps those
+    of this run's files for the next."""
+    if cache is None or not prefilter.enabled:
+        return prefilter.select(contents)
+    fingerprint = prefilter.fingerprint
+    known = cache.load_facts(fingerprint)
+    before = len(known)
+    selection = prefilter.select(contents, known, digests)
+    if len(known) != before or len(known) != len(set(digests.values())):
+        cache.store_facts(fingerprint, {digest: known[digest] for digest in digests.values()})
+    return selection
 
 
 def _slices(files: dict[str, bytes], focus: Optional[Focus]) -> Iterator[tuple[str, Optional["Slice"]]]:

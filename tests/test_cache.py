@@ -127,7 +127,7 @@ def _shelf(project: Path) -> tuple[set[str], set[str]]:
     cache = Cache.open(project)
     assert cache is not None
     chosen = {path: contents[path] for path in selection.paths}
-    return set(chosen), set(Shelf.of(cache, chosen, selection.focus).stored)
+    return set(chosen), set(Shelf.of(cache, chosen, cache.digests(chosen), selection.focus).stored)
 
 
 def test_after_an_edit_only_the_edited_file_is_parsed_and_the_result_is_unchanged(project: Path) -> None:
@@ -158,6 +158,39 @@ def test_a_model_is_kept_apart_for_each_focus_its_slice_depends_on() -> None:
     calling = Focus(focus.password, focus.standalone, frozenset({"digest"}))
     elsewhere = Focus(focus.password, focus.standalone, frozenset({"render"}))
     assert dependence(data, focus) == dependence(data, elsewhere) != dependence(data, calling)
+
+
+def test_the_prefilter_searches_only_files_it_has_not_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its facts are kept by content: a second selection over the same bytes searches nothing,
+    and chooses as a selection without them does."""
+    from pwlint.cache import Cache
+    from pwlint.prefilter import Prefilter
+
+    prefilter = Prefilter([pattern for rule in scan.load(scan.Settings()).rules for pattern in rule.patterns])
+    files = {name: textwrap.dedent(text).encode() for name, text in PROJECT.items()}
+    files["accounts/forms.py"] = b"def label(field):\n    return field.title()\n"
+    digests = Cache.digests(files)
+    known: dict[bytes, object] = {}
+    first = prefilter.select(files, known, digests)
+    assert set(known) == set(digests.values())
+
+    def searched(data: bytes) -> None:
+        raise AssertionError(f"searched again: {data[:20]!r}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(prefilter, "facts", searched)
+        again = prefilter.select(files, known, digests)
+    assert again == first == prefilter.select(files)
+    assert first.paths == {"accounts/crypto.py", "accounts/views.py"}
+
+
+def test_a_file_that_comes_to_name_a_password_is_parsed_on_the_next_run(project: Path) -> None:
+    forms = project / "accounts/forms.py"
+    forms.write_text("def label(field):\n    return field.title()\n")
+    check(project)
+    check(project)
+    forms.write_text("import hashlib\n\ndef label(password):\n    return hashlib.md5(password.encode()).hexdigest()\n")
+    assert "accounts/forms.py:4" in check(project) == check(project, "--no-cache")
 
 
 def test_damaged_and_foreign_entries_are_misses(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
