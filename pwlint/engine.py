@@ -122,7 +122,7 @@ class Engine:
             at, node, statement = entry.model, entry.node, program.statement_of(entry.model, entry.node)
         positions = program.positions(at)
         region = _region(positions[node])
-        statement_line = positions[statement].start.line if statement in positions else region.start_line
+        statement_line = positions.start_line(statement) if statement in positions else region.start_line
         severity = match.pattern.severity or match.rule.meta.severity
         message = _format(match.pattern.message or match.rule.meta.message, match.captures, self)
         snippet = "\n".join(at.lines[region.start_line - 1:region.end_line])

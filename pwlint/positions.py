@@ -51,6 +51,14 @@ class Positions:
         return CodeRange(CodePosition(within[node].start.line + shift, within[node].start.column),
                          CodePosition(within[node].end.line + shift, within[node].end.column))
 
+    def start_line(self, node: cst.CSTNode) -> int:
+        """The line `node` starts on. A statement's is where `ast` found it, so a function or class
+        (whose statement holds a decorator's finding) is not rendered whole for it."""
+        path = self._owner(node)
+        if path is not None and self._layout is not None and node is self._chain(path)[-1]:
+            return self._layout.lines[path]
+        return self[node].start.line
+
     def __contains__(self, node: object) -> bool:
         return isinstance(node, cst.CSTNode) and self._owner(node) is not None
 

@@ -80,4 +80,6 @@ def test_every_node_has_libcst_s_own_position(newline: str, with_layout: bool) -
     assert len(nodes) > 150
     for node in nodes:
         assert node in positions
+        assert positions.start_line(node) == expected[node].start.line, cst.Module([]).code_for_node(node)
+    for node in nodes:
         assert positions[node] == expected[node], cst.Module([]).code_for_node(node)
