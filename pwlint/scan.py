@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence, Union
 
 from pwlint.discovery import (DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, describe_error, discover, not_regular,
@@ -348,7 +348,7 @@ def _select(prefilter: Prefilter, contents: dict[str, bytes], cache: Optional["C
     known = cache.load_facts(fingerprint)
     before = len(known)
     selection = prefilter.select(contents, known, digests)
-    if len(known) != before or len(known) != len(set(digests.values())):
+    if len(known) != before or len(known) != len(set(digests.values())):  # new facts, or those of files gone
         cache.store_facts(fingerprint, {digest: known[digest] for digest in digests.values()})
     return selection
 
@@ -373,7 +373,8 @@ class _SingleWorker:
     def warm(self) -> None:
         self.engine = build_engine(self.loaded)
 
-    def work(self, task: tuple[dict[str, bytes], Optional[Focus], Optional["Shelf"]], started: "Started") -> _Analysed:
+    def work(self, task: tuple[dict[str, bytes], Optional[Focus], Optional["Shelf"]],
+             started: "Started") -> _Analysed:
         if self.engine is None:
             self.warm()
         files, focus, shelf = task
@@ -418,7 +419,8 @@ def _analyse_here(engine: "Engine", files: dict[str, bytes], focus: Optional[Foc
         started(path)
         outcome = shelf.load(path) if shelf is not None else None
         if outcome is None:
-            outcome = prepare(path, data, focus, None if shelf is not None and path in shelf.stored else sliced(path))
+            damaged = shelf is not None and path in shelf.stored  # the feed did not slice it: it was to be loaded
+            outcome = prepare(path, data, focus, None if damaged else sliced(path))
             if shelf is not None:
                 shelf.keep(path, outcome)
         (problems if isinstance(outcome, FileProblem) else models).append(outcome)
