@@ -103,6 +103,58 @@ def test_an_edit_to_a_file_without_password_words_is_answered_after_the_prefilte
     assert scan.scan(settings, loaded).findings == first
 
 
+LOGGING_RULE = """\
+    id: XX801
+    name: password-printed
+    message: "{message}"
+    severity: error
+    category: plaintext-storage
+    cwe: [532]
+    summary: s
+    why: w
+    fix: f
+    examples: {{bad: ["print(password)"], good: ["print(name)"]}}
+    match:
+      - call: print
+        where:
+          - arg: any
+            is: password
+    """
+
+
+def test_a_change_to_the_rules_the_settings_or_pwlint_itself_is_a_miss(
+        project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of them is in the key: a result computed under others is never handed back."""
+    from pwlint import cache
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "XX801-password-printed.yaml").write_text(textwrap.dedent(LOGGING_RULE.format(message="printed")))
+    (project / "accounts/debug.py").write_text("def show(password):\n    print(password)\n")
+
+    def messages(**changes: object) -> list[tuple[str, str]]:
+        settings = scan.Settings(paths=[str(project)], rule_dirs=[rules], **changes)  # type: ignore[arg-type]
+        return sorted((f.rule_id, f.message) for f in scan.scan(settings, scan.load(settings)).findings)
+
+    everything = messages()
+    assert ("XX801", "printed") in everything and messages() == everything  # the second from the cache
+
+    (rules / "XX801-password-printed.yaml").write_text(textwrap.dedent(LOGGING_RULE.format(message="shown")))
+    assert ("XX801", "shown") in messages()  # a rule file changed
+    assert messages(select=["XX"]) == [("XX801", "shown")]  # a setting that changes findings
+    assert messages(select=["XX"], profile="asvs-5.0.0") == [("XX801", "shown")]
+
+    def analysed_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(scan, "_analyse_in_worker", analysed_again)
+    monkeypatch.setattr(scan, "_analyse_pooled", analysed_again)
+    assert messages(select=["XX"]) == [("XX801", "shown")]  # unchanged: answered from the cache
+    monkeypatch.setattr(cache, "code_digest", lambda: b"another pwlint, libcst or Python")
+    with pytest.raises(AssertionError, match="analysed again"):
+        messages(select=["XX"])
+
+
 def test_editing_a_helper_changes_the_findings_of_the_module_that_calls_it(project: Path) -> None:
     assert "accounts/views.py:6" in check(project)
 
