@@ -10,8 +10,7 @@ the modules that call it).
 Each file's model (`names.ModuleModel`, its libcst tree included) is kept too, keyed by the code,
 the file's path and bytes and what of the prefilter's focus its slice depends on
 (`slicing.dependence`), which is all a model depends on, so a run after an edit parses only what
-changed, and the rules still run over every model.
-Pickling a model costs a third of its parse, so models are written only once a project is
+changed, and the rules still run over every model. Pickling a model costs a third of its parse, so models are written only once a project is
 scanned again (`established`): a first scan, such as a CI job's on a fresh checkout, never pays
 for models nobody will read. The prefilter's facts about each file (`prefilter.Facts`), keyed by
 the file's digest and the rules' tokens, let a run after an edit search only the changed files.
@@ -41,6 +40,7 @@ import pwlint
 CACHE_DIR = ".pwlint_cache"
 _FORMAT = b"pwlint-cache-1\n"
 _KEEP_RESULTS = 32  # results kept (two a scan: by every file, by the files kept); older ones are pruned
+_KEEP_FACTS = 8  # prefilter facts kept: one entry for each set of rules (and pwlint version) a project uses
 _KEEP_MODELS = 3  # models kept: this many times the files a scan parses (branches, undone edits), at least 100
 
 
@@ -127,7 +127,7 @@ class Cache:
         blob = pickled(dict(facts))
         if blob is not None:
             self._store(self._facts_path(fingerprint), blob)
-            self._prune(self.directory / "facts", _KEEP_RESULTS)
+            self._prune(self.directory / "facts", _KEEP_FACTS)
 
     def _facts_path(self, fingerprint: bytes) -> Path:
         return self.directory / "facts" / f"{_digest(code_digest(), fingerprint)}.pickle"
