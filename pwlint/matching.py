@@ -539,6 +539,18 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+COMPARISONS = frozenset(_OPS)
+
+
+def threshold_named(arg: Any) -> Optional[str]:
+    """The profile threshold a comparison's argument names (`$name`, `{threshold: name, ...}`), if any."""
+    if isinstance(arg, str) and arg.startswith("$"):
+        return arg[1:]
+    if isinstance(arg, Mapping) and isinstance(arg.get("threshold"), str):
+        return arg["threshold"]
+    return None
+
+
 def _comparison(key: str, arg: Any, line: int) -> ValueTest:
     threshold = _compile_threshold(arg, key, line)
     op = _OPS[key]
@@ -561,11 +573,10 @@ def _compile_threshold(arg: Any, key: str, line: int) -> Callable[[Context], Opt
     """A number, `$name` from the active profile, or {threshold: name, by: {arg..}} for tables."""
     if isinstance(arg, (int, float)) and not isinstance(arg, bool):
         return lambda c: arg
-    if isinstance(arg, str) and arg.startswith("$"):
-        name = arg[1:]
+    name = threshold_named(arg)
+    if isinstance(arg, str) and name is not None:
         return lambda c: _scalar(c.thresholds.get(name))
     if isinstance(arg, Mapping) and "threshold" in arg:
-        name = arg["threshold"]
         by = arg.get("by")
         if not isinstance(by, Mapping) or "arg" not in by:
             raise SpecError("a table threshold needs `by: {arg: ..., default: ...}`", key, line)

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 import yaml
 
 from pwlint.findings import SEVERITIES, RuleMeta
-from pwlint.matching import Pattern, SpecError, compile_pattern, line_of
+from pwlint.matching import COMPARISONS, Pattern, SpecError, compile_pattern, line_of, threshold_named
 
 STANDARDS = ("asvs-4.0.3", "asvs-5.0.0", "nist-800-63b-3", "nist-800-63b-4", "pci-dss-4.0.1",
              "mlps-2.0-l2", "mlps-2.0-l3", "gbt-39786-2021-l2", "gbt-39786-2021-l3")
@@ -297,11 +297,10 @@ def _thresholds_named(spec: Any) -> Iterator[tuple[str, int]]:
     what the active profile must define, else the comparison could never hold."""
     if isinstance(spec, Mapping):
         for key, value in spec.items():
-            if key in ("lt", "le", "gt", "ge"):
-                if isinstance(value, str) and value.startswith("$"):
-                    yield value[1:], line_of(spec, key)
-                elif isinstance(value, Mapping) and isinstance(value.get("threshold"), str):
-                    yield value["threshold"], line_of(spec, key)
+            if key in COMPARISONS:
+                name = threshold_named(value)
+                if name is not None:
+                    yield name, line_of(spec, key)
             else:
                 yield from _thresholds_named(value)
     elif isinstance(spec, list):
