@@ -63,11 +63,9 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None,
 
     from pwlint.slicing import slice_source
 
-    text = decode(path, data)
+    text = _parsable_text(path, data)
     if isinstance(text, FileProblem):
         return text
-    if "\x00" in text:
-        return FileProblem(path, 1, 1, "cannot parse: file contains null bytes")
     try:
         sliced = sliced or slice_source(text, data, focus)
         module = cst.parse_module(sliced.text)
@@ -86,7 +84,13 @@ def slice_file(data: bytes, focus: Optional["Focus"]) -> Optional["Slice"]:
     `parse` reports a problem before slicing."""
     from pwlint.slicing import slice_source
 
-    text = decode("", data)
-    if isinstance(text, FileProblem) or "\x00" in text:
-        return None
-    return slice_source(text, data, focus)
+    text = _parsable_text("", data)
+    return None if isinstance(text, FileProblem) else slice_source(text, data, focus)
+
+
+def _parsable_text(path: str, data: bytes) -> Union[str, FileProblem]:
+    """The decoded text, or why there is nothing to parse."""
+    text = decode(path, data)
+    if isinstance(text, str) and "\x00" in text:
+        return FileProblem(path, 1, 1, "cannot parse: file contains null bytes")
+    return text
