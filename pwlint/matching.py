@@ -29,7 +29,7 @@ import fnmatch
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -907,6 +907,9 @@ class Pattern:
     # for call patterns: the last names a matching call can have (`execute`), or None when a glob
     # leaves it open (`set*`); lets the engine offer a call only to patterns that could take it
     callee_names: Optional[frozenset[str]] = None
+    # tokens of the calls a `calls` condition looks for anywhere in the site's scope: slicing keeps
+    # the statements that hold one, though nothing links them to the site
+    scope_tokens: tuple[str, ...] = ()
 
     def matches(self, site: Site, ctx: Context) -> bool:
         if not self.accepts(site, ctx):
@@ -952,10 +955,26 @@ def compile_pattern(raw: Any) -> Pattern:
         groups.append(PASSWORD_TOKENS)
     if "tokens" in raw:
         groups.append(tuple(re.escape(t) for t in _explicit_tokens(raw["tokens"], line_of(raw, "tokens"))))
-    return Pattern(kind, accepts, tuple(compile_conditions(raw.get("where"), "where")),
-                   tuple(compile_conditions(raw.get("unless"), "unless")), message, report_at,
+    where = tuple(compile_conditions(raw.get("where"), "where"))
+    unless = tuple(compile_conditions(raw.get("unless"), "unless"))
+    return Pattern(kind, accepts, where, unless, message, report_at,
                    tuple(tuple(t.lower() for t in group) for group in groups), severity,
-                   _callee_names(raw[kind]) if kind == "call" else None)
+                   _callee_names(raw[kind]) if kind == "call" else None,
+                   tuple(token.lower() for token in _scope_tokens([raw.get("where"), raw.get("unless")])))
+
+
+def _scope_tokens(raw: Any) -> Iterator[str]:
+    """The tokens of the calls `calls` conditions look for, at any depth (`not`, `any`); the
+    conditions are valid by now."""
+    if isinstance(raw, list):
+        for item in raw:
+            yield from _scope_tokens(item)
+    elif isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if key == "calls":
+                yield from _glob_tokens([value] if isinstance(value, str) else value)
+            elif key in ("not", "any"):
+                yield from _scope_tokens(value)
 
 
 def _callee_names(raw: Any) -> Optional[frozenset[str]]:

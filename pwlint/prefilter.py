@@ -85,6 +85,7 @@ class Focus:
     password: "TokenGroup"
     standalone: "TokenGroup"  # every token of the patterns that need no password
     called: frozenset[str]  # top-level names some file calls with a password among the arguments
+    scoped: "TokenGroup"  # the calls some pattern's `calls` condition looks for in a site's scope
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Prefilter:
         self._requirements = list(requirements)
         self._without_password = [groups for groups in self._requirements if 0 not in groups]
         self._vocabulary = Vocabulary(self._groups)
+        self._scoped = _compile(tuple(sorted({token for pattern in patterns for token in pattern.scope_tokens})))
 
     def may_match(self, data: bytes) -> bool:
         """Whether this file can produce a finding on its own."""
@@ -156,7 +158,7 @@ class Prefilter:
             elif path.endswith("__init__.py") and _imported(data) & called:
                 chosen.add(path)  # a re-export (`from .crypto import hash_value`) that resolves such a call
         return Selection(chosen, Focus(self._password, self._standalone,
-                                       frozenset(name.decode("ascii") for name in called)))
+                                       frozenset(name.decode("ascii") for name in called), self._scoped))
 
     def _facts_of(self, data: bytes, known: Optional[MutableMapping[bytes, Facts]], digest: Optional[bytes]) -> Facts:
         if known is None or digest is None:

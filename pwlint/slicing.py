@@ -22,10 +22,21 @@ A class the project calls with a password is kept whole: its `__init__` takes th
 Everything else at the top of the module or of a class (imports, constants, class attributes,
 nested classes) is always kept: names, constant folding and rules read it.
 
+A function kept for its own text alone is sliced again, statement by statement (a test method
+names a password in one call of twenty). A statement of its body is kept when it passes the same
+test, holds a call some `calls` condition looks for, reads a parameter, or is linked to a kept one
+by a local name or `self` attribute, either way: it binds or changes what a kept one reads (the
+value is folded or followed back), or it reads what a kept one binds or changes (the password
+flows on; the object holding it is saved). The conditions that read a whole scope (`flows-into`,
+`saved-by`, `calls`) thus see every statement that can answer them. Compound statements are kept
+or blanked whole.
+
 The bounds are the prefilter's, one level down: a password returned under another name twice
 over (`return self._get_params()`, with no password word in it) reaches a caller that is blanked
-unless it has tokens of its own; `--no-prefilter` parses everything. On the labelled corpus,
-Django 5.1.4 with its tests and a site-packages folder, the findings are the same either way.
+unless it has tokens of its own, and likewise a statement (`key = vault.secret()`, from another
+module) that nothing links to a kept one; `--no-prefilter` parses everything. On the labelled
+corpus, Django 5.1.4 with its tests and a site-packages folder, the findings are the same either
+way.
 A file `ast` cannot parse (a syntax error, a newer grammar than the running interpreter's) is
 parsed whole, so libcst reports its problem.
 """
@@ -48,6 +59,7 @@ _COMPOUND = tuple(getattr(ast, name) for name in ("FunctionDef", "AsyncFunctionD
                   if hasattr(ast, name))
 _LINE_BREAK = re.compile(f"({LINE_BREAK.pattern})")  # splits keeping the breaks
 _BYTE_LINE_BREAK = re.compile(LINE_BREAK.pattern.encode())
+_SELF = frozenset({"self", "cls"})  # a method's own object: `self.x` is a name of its own, `self` alone none
 _DEFINED = re.compile(rb"(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
 # `self.name =` (or `+=`, `: T =`), not `==`: a `self` attribute set on this line.
 _SELF_ASSIGNMENT = re.compile(rb"(?<![a-z0-9_.])self\.([a-z_][a-z0-9_]*)[ \t]*(?::[^=\n]*)?(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)")
@@ -85,7 +97,8 @@ def slice_source(text: str, data: bytes, focus: Optional[Focus]) -> Slice:
     if focus is None:
         return Slice(text, layout)
     whole = data.lower()
-    narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called)
+    narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called,
+                     focus.scoped.within(whole))
     spans = list(_ruled_out(tree, _BYTE_LINE_BREAK.split(whole), narrowed))
     return Slice(_blank(text, spans) if spans else text, layout)
 
@@ -98,7 +111,7 @@ def dependence(data: bytes, focus: Optional[Focus]) -> bytes:
         return b"whole"
     defined = {name.decode("ascii") for name in _DEFINED.findall(data)}
     groups = [(group.words, group.expression.pattern if group.expression else None)
-              for group in (focus.password, focus.standalone)]
+              for group in (focus.password, focus.standalone, focus.scoped)]
     return repr((groups, sorted(focus.called & defined))).encode("utf-8")
 
 
@@ -155,26 +168,33 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
                 or bool(carriers and carriers.search(text)))
 
     alone = {id(node) for node in _units(definitions) if wanted_alone(node)}
-    wanted = _handed_on(definitions, texts, lowered, focus, alone)
+    wanted, returning = _handed_on(definitions, texts, lowered, focus, set(alone))
+    seeds = _Seeds(focus, carriers, returning)
     for node in definitions:
         if not isinstance(node, ast.ClassDef):
             if id(node) not in wanted:
                 yield _span(node)
+            elif id(node) in alone and node.name not in focus.called:
+                yield from _unneeded_statements(node, lowered, seeds)
         elif node.name not in focus.called:
             methods = [method for method in node.body if isinstance(method, _FUNCTIONS)]
             unwanted = [method for method in methods if id(method) not in wanted]
             if len(unwanted) == len(methods) and id(node) not in wanted:
                 yield _span(node)
-            else:
-                yield from (_span(method) for method in unwanted)
+                continue
+            yield from (_span(method) for method in unwanted)
+            for method in methods:
+                if id(method) in alone and id(method) in wanted:
+                    yield from _unneeded_statements(method, lowered, seeds)
 
 
 def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], lowered: Sequence[bytes],
-               focus: Focus, wanted: set[int]) -> set[int]:
+               focus: Focus, wanted: set[int]) -> tuple[set[int], Optional[re.Pattern[bytes]]]:
     """`wanted` grown by the functions and methods of this file that take a password from wanted
     ones under any name: those that wanted ones call with arguments (`self._execute(cursor,
     params)`), and those that call a wanted one whose `return` names a password
-    (`params = self._get_params()`, which returns `{"password": ...}`)."""
+    (`params = self._get_params()`, which returns `{"password": ...}`); and a search for those
+    calls."""
     by_name: dict[bytes, list[_Definition]] = {}
     for node in _units(definitions):
         if not isinstance(node, ast.ClassDef):
@@ -182,6 +202,7 @@ def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], lowe
     units = [node for node in _units(definitions) if not isinstance(node, ast.ClassDef)]  # methods speak for themselves
     pending = [node for node in units if id(node) in wanted]
     returning: set[bytes] = set()
+    calls = None
     while pending:
         while pending:
             node = pending.pop()
@@ -196,7 +217,7 @@ def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], lowe
             calls = re.compile(rb"(?<![a-z0-9_])(?:" + b"|".join(map(re.escape, sorted(returning))) + rb")[ \t]*\(")
             pending = [node for node in units if id(node) not in wanted and calls.search(texts[id(node)])]
             wanted.update(id(node) for node in pending)
-    return wanted
+    return wanted, calls
 
 
 def _hands_on(node: _Definition, lowered: Sequence[bytes], focus: Focus) -> tuple[set[bytes], bool]:
@@ -214,6 +235,119 @@ def _hands_on(node: _Definition, lowered: Sequence[bytes], focus: Focus) -> tupl
         elif isinstance(child, ast.Return) and child.value is not None and not returns:
             returns = focus.password.found_in(_statement_text(child, lowered))
     return called, returns
+
+
+@dataclass(frozen=True)
+class _Seeds:
+    """What makes a statement of a kept function worth parsing on its own."""
+
+    focus: Focus
+    carriers: Optional[re.Pattern[bytes]]
+    returning: Optional[re.Pattern[bytes]]  # calls of this file's functions whose `return` names a password
+
+    def found_in(self, text: bytes) -> bool:
+        return (self.focus.password.found_in(text) or self.focus.standalone.found_in(text)
+                or self.focus.scoped.found_in(text) or any(search is not None and search.search(text) for search in (self.carriers, self.returning)))
+
+
+@dataclass
+class _Unit:
+    """A statement of a function's body (or statements sharing a line), with the names it binds
+    or changes and the names it reads; `self.x` counts as a name of its own."""
+
+    span: _Span
+    stores: set[str]
+    loads: set[str]
+    needed: bool
+
+
+def _unneeded_statements(function: Union[ast.FunctionDef, ast.AsyncFunctionDef], lowered: Sequence[bytes],
+                         seeds: _Seeds) -> Iterator[_Span]:
+    """The statements of a kept function that no finding or flow can involve (the module
+    docstring says which are needed), blanked like unwanted definitions. A statement that shares
+    its first line with what comes before it (`def f(): return x`) is needed: a blank cannot
+    replace part of a line. So are `global` and `nonlocal`, which decide what names mean."""
+    parameters = {argument.arg for argument in _arguments(function.args)} - _SELF
+    units: list[_Unit] = []
+    for group in _statement_lines(function.body):
+        first, last = group[0], group[-1]
+        span = _Span(_span(first).first if isinstance(first, (*_FUNCTIONS, ast.ClassDef)) else first.lineno,
+                     last.end_lineno or last.lineno)
+        stores, loads = _names(group)
+        needed = (any(isinstance(statement, (ast.Global, ast.Nonlocal)) for statement in group) or bool(loads & parameters)
+                  or not _starts_line(first, span, lowered) or seeds.found_in(_span_text(span, lowered)))
+        units.append(_Unit(span, stores, loads, needed))
+    stored: set[str] = set().union(*(unit.stores for unit in units if unit.needed))
+    loaded: set[str] = set().union(*(unit.loads for unit in units if unit.needed))
+    grown = True
+    while grown:
+        grown = False
+        for unit in units:
+            if not unit.needed and (unit.loads & stored or unit.stores & loaded):
+                unit.needed = grown = True
+                stored |= unit.stores
+                loaded |= unit.loads
+    yield from (unit.span for unit in units if not unit.needed)
+
+
+def _arguments(arguments: ast.arguments) -> Iterator[ast.arg]:
+    yield from (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+    yield from (argument for argument in (arguments.vararg, arguments.kwarg) if argument is not None)
+
+
+def _names(statements: Sequence[ast.stmt]) -> tuple[set[str], set[str]]:
+    """The names `statements` bind or change (targets, the objects under an attribute or item
+    assigned, the receivers of method calls given anything but literals) and the names they read."""
+    stores: set[str] = set()
+    loads: set[str] = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name):
+                if node.id not in _SELF:
+                    (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
+            elif isinstance(node, ast.Attribute):
+                if isinstance(node.value, ast.Name) and node.value.id in _SELF:
+                    (loads if isinstance(node.ctx, ast.Load) else stores).add(f"self.{node.attr}")
+                elif not isinstance(node.ctx, ast.Load):
+                    stores.add(_owner(node.value))
+            elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+                stores.add(_owner(node.value))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and any(
+                    not isinstance(argument, ast.Constant) for argument in
+                    [*node.args, *(keyword.value for keyword in node.keywords)]):
+                stores.add(_owner(node.func.value))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stores.add(node.name)
+            elif isinstance(node, ast.alias):
+                stores.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                stores.add(node.name)
+            elif getattr(node, "name", None) and isinstance(node, ast.pattern):  # match captures
+                stores.add(node.name)
+    return stores, loads
+
+
+def _owner(expression: ast.expr) -> str:
+    """The name a store into `expression` changes: `user` for `user.profile`, `self.config` for
+    `self.config["hosts"]`."""
+    while isinstance(expression, (ast.Attribute, ast.Subscript, ast.Call)):
+        inner = expression.func if isinstance(expression, ast.Call) else expression.value
+        if isinstance(expression, ast.Attribute) and isinstance(inner, ast.Name) and inner.id in _SELF:
+            return f"self.{expression.attr}"
+        expression = inner
+    return expression.id if isinstance(expression, ast.Name) else ""
+
+
+def _starts_line(statement: ast.stmt, span: _Span, lowered: Sequence[bytes]) -> bool:
+    """Whether the statement (or its first decorator) is the first thing on its line."""
+    line = lowered[span.first - 1]
+    if span.first < statement.lineno:
+        return line.lstrip(b" \t\f").startswith(b"@")
+    return len(line) - len(line.lstrip(b" \t\f")) == statement.col_offset
+
+
+def _span_text(span: _Span, lowered: Sequence[bytes]) -> bytes:
+    return b"\n".join(lowered[span.first - 1:span.last])
 
 
 def _units(definitions: Iterable[_Definition]) -> Iterator[_Definition]:

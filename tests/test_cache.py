@@ -207,8 +207,8 @@ def test_a_model_is_kept_apart_for_each_focus_its_slice_depends_on() -> None:
     focus = Prefilter([]).select({"a.py": b"x = password\n"}).focus
     assert focus is not None
     data = textwrap.dedent(HELPER_USES_SHA256).encode()
-    calling = Focus(focus.password, focus.standalone, frozenset({"digest"}))
-    elsewhere = Focus(focus.password, focus.standalone, frozenset({"render"}))
+    calling = Focus(focus.password, focus.standalone, frozenset({"digest"}), focus.scoped)
+    elsewhere = Focus(focus.password, focus.standalone, frozenset({"render"}), focus.scoped)
     assert dependence(data, focus) == dependence(data, elsewhere) != dependence(data, calling)
 
 

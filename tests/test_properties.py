@@ -126,7 +126,7 @@ def test_a_hard_coded_password_is_masked_whatever_its_text(secret: str, as_bytes
         assert finding.snippet == line[:opening] + "*" * (len(line) - opening - 1) + line[-1]
 
 
-NOTHING_WANTED = Focus(TokenGroup((), None), TokenGroup((), None), frozenset())  # blanks every definition it may
+NOTHING_WANTED = Focus(TokenGroup((), None), TokenGroup((), None), frozenset(), TokenGroup((), None))  # blanks every definition it may
 STATEMENTS = hypothesmith.from_node(libcst.SimpleStatementLine, auto_target=False)
 
 

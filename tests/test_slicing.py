@@ -27,7 +27,7 @@ from pwlint.slicing import slice_source
 
 def findings(root: Path, files: Mapping[str, str], prefilter: bool = True) -> list[Finding]:
     write_tree(root, {name: textwrap.dedent(text) for name, text in files.items()})
-    settings = Settings(paths=[str(root)], prefilter=prefilter, cache=False)
+    settings = Settings(paths=[str(root)], prefilter=prefilter, cache=False, include_tests=True)
     return scan(settings, load(settings)).active_findings
 
 
@@ -278,3 +278,106 @@ def test_a_helper_that_dies_midway_leaves_the_rest_to_the_worker(tmp_path: Path,
     assert len(slicers) == 3 and len(set(slicers)) == 2  # the helper's first, then the worker's two
     assert described(found) == described(findings(tmp_path / "q", FED, prefilter=False))
     assert len(found) >= 3
+
+
+LOGIN_TESTS = {
+    "tests/test_login.py": """\
+        import hashlib
+
+        from django.contrib.auth.models import User
+        from django.test import TestCase
+
+        from shop.models import Article
+
+
+        class LoginTests(TestCase):
+            @classmethod
+            def setUpTestData(cls):
+                cls.user = User.objects.create_user("alice", "alice@example.com", password="s3cret-pass")
+                cls.article = Article.objects.create(title="Hello", body="x" * 200)
+                cls.other = Article.objects.create(title="Bye", body="y")
+
+            def test_login_then_page(self):
+                response = self.client.get("/articles/")
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "Hello")
+                self.client.login(username="alice", password="s3cret-pass")
+                page = self.client.get("/account/")
+                self.assertEqual(page.status_code, 200)
+
+            def test_legacy_digest(self):
+                password = self.user.username + "!"
+                sizes = [len(article.body) for article in Article.objects.all()]
+                self.assertEqual(sum(sizes), 201)
+                token = password.encode()
+                rounds = 1000
+                salt = b"constant-salt"
+                digest = hashlib.md5(token).hexdigest()
+                stretched = hashlib.pbkdf2_hmac("sha256", token, salt, rounds)
+                self.assertNotEqual(digest, stretched.hex())
+        """,
+}
+
+
+def test_statements_of_a_kept_function_that_no_finding_can_involve_are_blanked(tmp_path: Path) -> None:
+    text = sliced(LOGIN_TESTS, "tests/test_login.py")
+    original = textwrap.dedent(LOGIN_TESTS["tests/test_login.py"])
+    assert text.count("\n") == original.count("\n")
+    ast.parse(text)
+    for blanked in ('self.assertContains(response, "Hello")', "cls.article", "cls.other", "sizes", "/account/"):
+        assert blanked not in text
+    # the statement naming a password, what reads it under other names, and what those read
+    for kept in ("cls.user = User.objects.create_user", 'self.client.login(username="alice", password="s3cret-pass")',
+                 "token = password.encode()", "rounds = 1000", 'salt = b"constant-salt"',
+                 "digest = hashlib.md5(token)", "stretched = hashlib.pbkdf2_hmac", "self.assertNotEqual(digest"):
+        assert kept in text
+    with_slicing = findings(tmp_path / "a", LOGIN_TESTS)
+    assert described(with_slicing) == described(findings(tmp_path / "b", LOGIN_TESTS, prefilter=False))
+    assert {(f.region.start_line, f.rule_id) for f in with_slicing} >= {(20, "PW501"), (31, "PW101"), (32, "PW301")}
+
+
+UNAUDITED_RULE = """\
+    id: XX901
+    name: unaudited-password-check
+    message: "the password check is not audited"
+    severity: warning
+    category: timing-unsafe-compare
+    cwe: [778]
+    summary: s
+    why: w
+    fix: f
+    examples: {bad: ["def f(password, stored):\\n    return password == stored"],
+               good: ["def f(password, stored):\\n    audit.record('login')\\n    return password == stored"]}
+    match:
+      - compare: ["=="]
+        where:
+          - operands: {one: {is: password}}
+          - not: {calls: ["audit.record"]}
+    """
+
+
+def test_a_call_a_calls_condition_looks_for_is_kept_though_nothing_links_it(tmp_path: Path) -> None:
+    project = {
+        "tests/test_checks.py": """\
+            import audit
+
+
+            class CheckTests:
+                def test_audited(self):
+                    audit.record("login")
+                    self.assertTrue("s3cret" == self.password)
+
+                def test_unaudited(self):
+                    self.assertTrue("s3cret" == self.password)
+            """,
+    }
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "XX901-unaudited.yaml").write_text(textwrap.dedent(UNAUDITED_RULE))
+    found = {}
+    for prefilter in (True, False):
+        write_tree(tmp_path / str(prefilter), {name: textwrap.dedent(text) for name, text in project.items()})
+        settings = Settings(paths=[str(tmp_path / str(prefilter))], prefilter=prefilter, cache=False,
+                            include_tests=True, rule_dirs=[str(rules)], select=["XX"])
+        found[prefilter] = described(scan(settings, load(settings)).active_findings)
+    assert found[True] == found[False] and [finding[1] for finding in found[True]] == [10]
