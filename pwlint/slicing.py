@@ -225,7 +225,7 @@ def _hands_on(node: _Definition, lowered: Sequence[bytes], focus: Focus) -> tupl
     `self.g(key=value)`, not `self.h()` or `log("done")`), and whether a `return` names a password."""
     called: set[bytes] = set()
     returns = False
-    for child in ast.walk(node):
+    for child in _walk(node):
         if isinstance(child, ast.Call) and any(not isinstance(argument, ast.Constant) for argument in
                                                [*child.args, *(keyword.value for keyword in child.keywords)]):
             if isinstance(child.func, ast.Name):
@@ -301,7 +301,7 @@ def _names(statements: Sequence[ast.stmt]) -> tuple[set[str], set[str]]:
     stores: set[str] = set()
     loads: set[str] = set()
     for statement in statements:
-        for node in ast.walk(statement):
+        for node in _walk(statement):
             if isinstance(node, ast.Name):
                 if node.id not in _SELF:
                     (loads if isinstance(node.ctx, ast.Load) else stores).add(node.id)
@@ -348,6 +348,23 @@ def _starts_line(statement: ast.stmt, span: _Span, lowered: Sequence[bytes]) -> 
 
 def _span_text(span: _Span, lowered: Sequence[bytes]) -> bytes:
     return b"\n".join(lowered[span.first - 1:span.last])
+
+
+def _walk(root: ast.AST) -> Iterator[ast.AST]:
+    """`root` and every node under it but the `Load`/`Store` markers, in no particular order:
+    twice as fast as `ast.walk`, which slicing spent a third of its time in."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):  # not the names of `global`, nor a `None` key of `{**d}`
+                        pending.append(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+                pending.append(value)
 
 
 def _units(definitions: Iterable[_Definition]) -> Iterator[_Definition]:
