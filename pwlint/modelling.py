@@ -12,13 +12,12 @@ to parse them.
 
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping, Optional, Union
 
 from pwlint.findings import FileProblem
-from pwlint.isolation import Lost, Started, supervise
+from pwlint.isolation import Lost, Started, cpus, supervise
 
 if TYPE_CHECKING:
     from pwlint.cache import Cache
@@ -37,8 +36,8 @@ def default_jobs() -> int:
     which costs a third of its parse; on two CPUs that eats the gain, and one worker with a helper
     that slices ahead of it (`isolation.Feed`) does better (Django 5.1.4: 1.00 s against 1.39 s
     with two workers; ansible-core 2.61 s against 3.60 s)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cpus if cpus >= 3 else 1
+    available = cpus()
+    return available if available >= 3 else 1
 
 
 def model_files(files: Mapping[str, bytes], focus: Optional["Focus"], jobs: int, timeout: float,
