@@ -104,3 +104,21 @@ def test_a_scan_halved_finds_what_one_process_finds(tmp_path: Path, monkeypatch:
     assert halves.findings == whole.findings and halves.observations == whole.observations
     assert {(f.path, f.rule_id) for f in whole.findings} >= {
         ("app/accounts.py", "PW101"), ("app/accounts.py", "PW601"), ("app/accounts.py", "PW801"), ("app/store.py", "PW201")}
+
+
+def test_the_prefilter_halved_chooses_what_one_process_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pwlint import prefilter
+    from pwlint.cache import Cache
+
+    files = {f"app/{name}.py": textwrap.dedent(text).encode() for name, text in
+             [(path.split("/")[1][:-3], text) for path, text in PROJECT.items()]}
+    files["app/views.py"] = b"def home(request):\n    return render(request, 'home.html')\n"
+    chooser = prefilter.Prefilter(scan.build_engine(scan.load(scan.Settings())).patterns)
+    selections = []
+    for least in (10**9, 1):
+        monkeypatch.setattr(prefilter, "_HALVED_FROM", least)
+        known: dict[bytes, prefilter.Facts] = {}
+        selections.append((chooser.select(files, known, Cache.digests(files)), known))
+    (whole, known_whole), (halves, known_halves) = selections
+    assert halves == whole and known_halves == known_whole
+    assert whole.paths == {"app/accounts.py", "app/audit.py", "app/store.py"}
