@@ -86,7 +86,7 @@ class Focus:
     """What makes a definition within a chosen file worth parsing (`slicing.py`)."""
 
     password: "TokenGroup"
-    standalone: "TokenGroup"  # every token of the patterns that need no password
+    standalone: "Requirements"  # the token groups of each pattern that needs no password
     called: frozenset[str]  # top-level names some file calls with a password among the arguments
     scoped: "TokenGroup"  # the calls some pattern's `calls` condition looks for in a site's scope
 
@@ -104,8 +104,9 @@ class Prefilter:
         patterns = list(patterns)
         self.enabled = enabled and all(pattern.tokens for pattern in patterns)
         self._password = _compile(_PASSWORD_GROUP)
-        self._standalone = _compile(tuple(sorted({token for pattern in patterns if _PASSWORD_GROUP not in pattern.tokens
-                                                  for group in pattern.tokens for token in group})))
+        self._standalone = Requirements(tuple(dict.fromkeys(tuple(_compile(group) for group in pattern.tokens)
+                                                            for pattern in patterns
+                                                            if _PASSWORD_GROUP not in pattern.tokens)))
         # Each pattern's groups, as indices into one list of distinct groups (patterns share many),
         # the password group first: most patterns need it, and most files lack it.
         self._groups = [self._password] + list(dict.fromkeys(
@@ -340,6 +341,23 @@ class TokenGroup:
         """The tokens of this group that `lowered` holds: the parts of a file need be searched for no other."""
         return TokenGroup(tuple(word for word in self.words if word in lowered),
                           self.expression if self.expression and self.expression.search(lowered) else None)
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What some pattern needs all of: each entry, a pattern's token groups. A definition with one
+    group of a pattern but not the others (`Option(...)` without a hash option's name) is no
+    place for that pattern to match."""
+
+    entries: tuple[tuple[TokenGroup, ...], ...]
+
+    def found_in(self, lowered: bytes) -> bool:
+        return any(all(group.found_in(lowered) for group in entry) for entry in self.entries)
+
+    def within(self, lowered: bytes) -> "Requirements":
+        """The entries `lowered` holds every group of, each group narrowed to the tokens it holds."""
+        return Requirements(tuple(tuple(group.within(lowered) for group in entry) for entry in self.entries
+                                  if all(group.found_in(lowered) for group in entry)))
 
 
 @lru_cache(maxsize=None)

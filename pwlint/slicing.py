@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from pwlint.parsing import LINE_BREAK
-from pwlint.prefilter import Focus
+from pwlint.prefilter import Focus, TokenGroup
 
 _Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -110,9 +110,13 @@ def dependence(data: bytes, focus: Optional[Focus]) -> bytes:
     if focus is None:
         return b"whole"
     defined = {name.decode("ascii") for name in _DEFINED.findall(data)}
-    groups = [(group.words, group.expression.pattern if group.expression else None)
-              for group in (focus.password, focus.standalone, focus.scoped)]
+    groups = [_described(focus.password), _described(focus.scoped),
+              [[_described(group) for group in entry] for entry in focus.standalone.entries]]
     return repr((groups, sorted(focus.called & defined))).encode("utf-8")
+
+
+def _described(group: TokenGroup) -> tuple[tuple[bytes, ...], Optional[bytes]]:
+    return group.words, group.expression.pattern if group.expression else None
 
 
 def _layout(tree: ast.Module) -> Layout:

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from pwlint.findings import FileProblem, Finding, ScanResult
-from pwlint.prefilter import Focus, Prefilter, TokenGroup
+from pwlint.prefilter import Focus, Prefilter, Requirements, TokenGroup
 from pwlint.reporters.redaction import redact
 from pwlint.scan import Settings, analyse, build_engine, load
 from pwlint.slicing import slice_source
@@ -126,7 +126,7 @@ def test_a_hard_coded_password_is_masked_whatever_its_text(secret: str, as_bytes
         assert finding.snippet == line[:opening] + "*" * (len(line) - opening - 1) + line[-1]
 
 
-NOTHING_WANTED = Focus(TokenGroup((), None), TokenGroup((), None), frozenset(), TokenGroup((), None))  # blanks every definition it may
+NOTHING_WANTED = Focus(TokenGroup((), None), Requirements(()), frozenset(), TokenGroup((), None))  # blanks every definition it may
 STATEMENTS = hypothesmith.from_node(libcst.SimpleStatementLine, auto_target=False)
 
 
