@@ -381,3 +381,34 @@ def test_a_call_a_calls_condition_looks_for_is_kept_though_nothing_links_it(tmp_
                             include_tests=True, rule_dirs=[str(rules)], select=["XX"])
         found[prefilter] = described(scan(settings, load(settings)).active_findings)
     assert found[True] == found[False] and [finding[1] for finding in found[True]] == [10]
+
+
+def test_a_definition_is_kept_for_a_pattern_only_when_it_holds_every_token_group_of_it(tmp_path: Path) -> None:
+    """The option rule needs an option call (`add_argument`) and a hash option's name: a function
+    with the first alone cannot hold a match."""
+    project = {
+        "tools/passwd.py": """\
+            import argparse
+
+
+            def logging_options(parser):
+                parser.add_argument("--verbose", action="store_true")
+                parser.add_argument("--log-file", default="tool.log")
+
+
+            def hashing_options(parser):
+                parser.add_argument("--hash-method", default="md5", help="how new passwords are hashed")
+
+
+            def main():
+                parser = argparse.ArgumentParser()
+                logging_options(parser)
+                hashing_options(parser)
+                return parser.parse_args()
+            """,
+    }
+    text = sliced(project, "tools/passwd.py")
+    assert "def logging_options" not in text and "def main" not in text and "def hashing_options" in text
+    found = findings(tmp_path / "a", project)
+    assert described(found) == described(findings(tmp_path / "b", project, prefilter=False))
+    assert [(f.region.start_line, f.rule_id) for f in found] == [(10, "PW401")]
