@@ -661,6 +661,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
         return lambda node, c: any(pattern.search(name) for name in c.scope.function_names())
+    if "parameter" in raw:
+        _only(raw, {"parameter"})
+        pattern = _regex(raw["parameter"], "parameter", line_of(raw, "parameter"))
+        return lambda node, c: any(pattern.search(name) for name in c.scope.parameter_names())
     if "module" in raw:
         _only(raw, {"module"})
         pattern = _regex(raw["module"], "module", line_of(raw, "module"))
@@ -710,7 +714,7 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, function, module, statement, module-binds, "
+    raise SpecError("a condition starts with arg, value, operands, in-function, parameter, function, module, statement, module-binds, "
                     "flows-into, saved-by, calls, in-if, target, class-bases, any or not", "where", line_of(raw))
 
 

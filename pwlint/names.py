@@ -72,6 +72,13 @@ class Scope:
                 yield scope.name
             scope = scope.parent
 
+    def parameter_names(self) -> Iterator[str]:
+        """Parameters of the enclosing functions, innermost first."""
+        scope: Optional[Scope] = self
+        while scope is not None:
+            yield from scope.params
+            scope = scope.parent
+
     def enclosing_class(self) -> Optional["Scope"]:
         """The class a method belongs to, when this is a method body."""
         parent = self.parent
