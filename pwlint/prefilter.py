@@ -168,19 +168,21 @@ class Prefilter:
                digests: Optional[Mapping[str, bytes]]) -> dict[str, Facts]:
         """Each file's facts: from `known` by digest, or searched, on two CPUs half of a large
         project's files in a forked child (`isolation.halved`). The searched ones join `known`."""
-        cached: Mapping[bytes, Facts] = known if known is not None and digests else {}
-        unknown = [path for path in files if not cached or digests[path] not in cached]  # type: ignore[index]
+        keys = digests if known is not None and digests else {}
+        found = {path: known[keys[path]] for path in files if path in keys and keys[path] in known}  # type: ignore[index]
+        unknown = [path for path in files if path not in found]
         contents = [files[path] for path in unknown]
         if sum(map(len, contents)) >= _HALVED_FROM:
             from pwlint.isolation import halved  # multiprocessing's import pays off only here
 
-            searched = dict(zip(unknown, halved(contents, self._facts_of, len, _HALVED_FROM)))
+            searched = halved(contents, self._facts_of, len, _HALVED_FROM)
         else:
-            searched = dict(zip(unknown, self._facts_of(contents)))
-        if known is not None and digests:
-            known.update((digests[path], fact) for path, fact in searched.items())
-        return {path: searched[path] if path in searched else cached[digests[path]]  # type: ignore[index]
-                for path in files}
+            searched = self._facts_of(contents)
+        for path, fact in zip(unknown, searched):
+            found[path] = fact
+            if path in keys:
+                known[keys[path]] = fact  # type: ignore[index]
+        return found
 
     def _facts_of(self, contents: Sequence[bytes]) -> list[Facts]:
         return [self.facts(data) for data in contents]
