@@ -141,6 +141,15 @@ def printable(name: str) -> str:
         return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")  # what `printable` writes: only bytes above 0x7f
+
+
+def name_bytes(name: str) -> bytes:
+    """The bytes of the file name that `printable` wrote as `name`, for a URI that must name the
+    file itself (SARIF's percent-encoding of `caf\\xe9.py` is `caf%E9.py`)."""
+    return _ESCAPED_BYTE.sub(lambda byte: chr(0xDC00 + int(byte.group(1), 16)), name).encode("utf-8", "surrogateescape")
+
+
 def find_root(paths: Sequence[str | os.PathLike[str]]) -> Path:
     """Pick the directory finding paths are relative to, so they stay stable from any cwd.
 

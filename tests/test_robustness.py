@@ -364,9 +364,9 @@ def test_file_names_that_are_not_utf_8(tmp_path: Path, capsys: pytest.CaptureFix
     run = check(root, capsys, monkeypatch)
 
     run.assert_good_file_reported()
-    assert ("PW101", "caf%5Cxe9.py", GOOD_LINE) in run.results  # the odd byte written as \xe9
-    assert "broken\\xff.py:2:" in run.stderr
-    assert "broken%5Cxff.py" in run.notifications
+    assert ("PW101", "caf%E9.py", GOOD_LINE) in run.results  # the URI names the file's own byte
+    assert "broken\\xff.py:2:" in run.stderr  # the text shows it as \xff
+    assert "broken%FF.py" in run.notifications
 
 
 def test_fifos_and_sockets_are_reported_not_opened(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pwlint
+from pwlint.discovery import name_bytes
 from pwlint.findings import FileProblem, Finding, FlowStep, RuleMeta, ScanResult
 from pwlint.reporters import region_text, source_lines
 
@@ -165,7 +166,7 @@ def _code_block(code: str) -> str:
 
 
 def _artifact(path: str) -> dict[str, str]:
-    return {"uri": quote(path), "uriBaseId": SRCROOT}
+    return {"uri": quote(name_bytes(path)), "uriBaseId": SRCROOT}
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
