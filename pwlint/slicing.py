@@ -313,13 +313,13 @@ def _names(statements: Sequence[ast.stmt]) -> tuple[set[str], set[str]]:
                 if isinstance(node.value, ast.Name) and node.value.id in _SELF:
                     (loads if isinstance(node.ctx, ast.Load) else stores).add(f"self.{node.attr}")
                 elif not isinstance(node.ctx, ast.Load):
-                    stores.add(_owner(node.value))
+                    stores.update(_owner(node.value))
             elif isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
-                stores.add(_owner(node.value))
+                stores.update(_owner(node.value))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and any(
                     not isinstance(argument, ast.Constant) for argument in
                     [*node.args, *(keyword.value for keyword in node.keywords)]):
-                stores.add(_owner(node.func.value))
+                stores.update(_owner(node.func.value))
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 stores.add(node.name)
             elif isinstance(node, ast.alias):
@@ -331,15 +331,15 @@ def _names(statements: Sequence[ast.stmt]) -> tuple[set[str], set[str]]:
     return stores, loads
 
 
-def _owner(expression: ast.expr) -> str:
+def _owner(expression: ast.expr) -> tuple[str, ...]:
     """The name a store into `expression` changes: `user` for `user.profile`, `self.config` for
-    `self.config["hosts"]`."""
+    `self.config["hosts"]`; none for `self` alone or a value that has no name (`f().x`)."""
     while isinstance(expression, (ast.Attribute, ast.Subscript, ast.Call)):
         inner = expression.func if isinstance(expression, ast.Call) else expression.value
         if isinstance(expression, ast.Attribute) and isinstance(inner, ast.Name) and inner.id in _SELF:
-            return f"self.{expression.attr}"
+            return (f"self.{expression.attr}",)
         expression = inner
-    return expression.id if isinstance(expression, ast.Name) else ""
+    return (expression.id,) if isinstance(expression, ast.Name) and expression.id not in _SELF else ()
 
 
 def _starts_line(statement: ast.stmt, span: _Span, lowered: Sequence[bytes]) -> bool:
