@@ -252,12 +252,15 @@ def halved(items: Sequence[_Item], work: Callable[[Sequence[_Item]], list[_Resul
     if child == 0:  # pragma: no cover - the child's coverage is not collected
         _serve_half(reading, writing, lambda: work([items[index] for index in theirs]))
     os.close(writing)
-    try:
-        done = work([items[index] for index in ours])
-        with os.fdopen(reading, "rb") as stream:
+    with os.fdopen(reading, "rb") as stream:
+        try:
+            done = work([items[index] for index in ours])
             sent = stream.read()
-    finally:
-        _reap(child)
+        except BaseException:  # Ctrl-C, or a bug the child would meet too: stop it
+            os.kill(child, signal.SIGKILL)
+            raise
+        finally:
+            os.waitpid(child, 0)
     received = _unpickled(sent)
     if not isinstance(received, list) or len(received) != len(theirs):
         received = work([items[index] for index in theirs])
@@ -279,16 +282,6 @@ def _serve_half(reading: int, writing: int, work: Callable[[], Any]) -> None:
         status = 0
     finally:
         os._exit(status)
-
-
-def _reap(child: int) -> None:
-    try:
-        finished, _ = os.waitpid(child, os.WNOHANG)
-        if not finished:  # we were interrupted before reading all it sent
-            os.kill(child, signal.SIGKILL)
-            os.waitpid(child, 0)
-    except (ChildProcessError, ProcessLookupError):
-        pass
 
 
 def _unpickled(sent: bytes) -> Any:

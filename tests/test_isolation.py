@@ -122,3 +122,18 @@ def test_the_prefilter_halved_chooses_what_one_process_chooses(monkeypatch: pyte
     (whole, known_whole), (halves, known_halves) = selections
     assert halves == whole and known_halves == known_whole
     assert whole.paths == {"app/accounts.py", "app/audit.py", "app/store.py"}
+
+
+def test_a_failure_here_stops_the_child_and_is_raised() -> None:
+    parent = os.getpid()
+
+    def work(part: list[int]) -> list[int]:
+        if os.getpid() == parent:
+            raise RuntimeError("a bug here")
+        while True:  # the child would never finish on its own
+            pass
+
+    with pytest.raises(RuntimeError, match="a bug here"):
+        halved(list(range(10)), work, weight=lambda item: 1, least=1)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # nothing left behind
