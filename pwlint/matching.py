@@ -151,6 +151,8 @@ _PLACEHOLDER = re.compile(
     r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
 )
 _FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n|\*{3,}")
+_SECTION = re.compile(r"^[A-Za-z][\w. -]*$")  # `auth`, `DEFAULT`, `smtp server`
+_OPTION = re.compile(r"^[A-Za-z_][\w.-]*$")  # an identifier-like name: `smtp_password`, `db.password`
 _LOOKUPS = re.compile(r"^(get|getenv|get_secret|setdefault|pop|option|getoption)$")
 
 
@@ -182,8 +184,20 @@ def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optio
     name = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else expr.func.value
     if not _LOOKUPS.match(name):
         return None
-    fallback = ArgRef(1, ("default", "fallback")).find(expr)
+    fallback = ArgRef(None if _names_an_option(expr) else 1, ("default", "fallback")).find(expr)
     return fallback if is_secret_literal(fallback) else secret_fallback(fallback, depth + 1)
+
+
+def _names_an_option(lookup: cst.Call) -> bool:
+    """`config.get("smtp", "smtp_password")`: ConfigParser's get(section, option), whose second
+    argument names the option (a password's), not a value to fall back on; `environ.get("PW",
+    "hunter2")` keys by a name that is rarely a plain section name."""
+    positional = [_literal_text(arg.value) for arg in lookup.args if arg.keyword is None and not arg.star]
+    if len(positional) < 2 or positional[0] is None or positional[1] is None:
+        return False
+    section, option = positional[0], positional[1]
+    return bool(_SECTION.match(section)) and not is_password_name(section) and bool(_OPTION.match(option)) \
+        and is_password_name(option.replace("-", "_").replace(".", "_"))
 
 
 def _judged(secret: Optional[cst.BaseExpression], ctx: Context) -> bool:

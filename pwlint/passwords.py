@@ -64,6 +64,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     # places, identifiers and UI
     "reset", "url", "uri", "link", "path", "file", "filename", "dir", "field", "fields", "label",
+    "htpasswd", "htdigest",  # Apache's password files (`htpasswd_cache`, `htpasswd_size`), not a password
     "help", "prompt", "placeholder", "widget", "form", "forms", "template", "view", "views", "page",
     "name", "type", "id", "mode", "env", "var", "error", "errors", "msg", "message", "text",
     "manager", "mgr", "store", "storage", "keyring", "vault", "table", "column",
