@@ -297,3 +297,17 @@ def test_duplicate_rule_ids_are_rejected(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(textwrap.dedent(VALID_HEAD + "match:\n  - call: pickle.dumps\n"))
     with pytest.raises(RuleError, match="duplicate rule id XX900"):
         load_rules([tmp_path])
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha3_512", "shake_128", "blake2b"])
+def test_a_hash_object_fed_a_password_is_one_finding_where_it_is_made(algorithm: str) -> None:
+    """Not a second one at `update`: a glob such as `hashlib.sha3_*` also matched `hashlib.sha3_512().update`."""
+    assert findings(f"""\
+        import hashlib
+
+        def cache_key(login, password, salt):
+            h = hashlib.{algorithm}()
+            h.update(salt.encode())
+            h.update(password.encode())
+            return h.hexdigest()
+        """) == [("PW101", 4)]
