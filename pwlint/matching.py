@@ -151,6 +151,12 @@ _PLACEHOLDER = re.compile(
     r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
 )
 _FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n|\*{3,}")
+# A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
+# `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
+_PASSWORD_HASH = re.compile(
+    r"^(\$(1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|argon2(id|i|d)|scrypt|pbkdf2(-sha\d+)?|bcrypt(-sha256)?)\$"
+    r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
+    r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
 _SECTION = re.compile(r"^[A-Za-z][\w. -]*$")  # `auth`, `DEFAULT`, `smtp server`
 _OPTION = re.compile(r"^[A-Za-z_][\w.-]*$")  # an identifier-like name: `smtp_password`, `db.password`
 _LOOKUPS = re.compile(r"^(get|getenv|get_secret|setdefault|pop|option|getoption)$")
@@ -166,14 +172,14 @@ def _literal_text(expr: Optional[cst.BaseExpression]) -> Optional[str]:
 
 
 def is_secret_literal(expr: Optional[cst.BaseExpression]) -> bool:
-    """A string literal that reads like a password, not a placeholder, field name, path, template
-    or a sentence about passwords ("Your password has been reset")."""
+    """A string literal that reads like a password, not a placeholder, field name, path, template,
+    a sentence about passwords ("Your password has been reset") or a stored hash of one."""
     text = _literal_text(expr)
     if text is None or len(text.strip()) < 3:
         return False
     if " " in text.strip() and any(is_password_name(word) for word in text.split()):
         return False
-    return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text)
+    return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text) and not _PASSWORD_HASH.match(text)
 
 
 def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optional[cst.BaseExpression]:
