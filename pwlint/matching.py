@@ -747,19 +747,40 @@ def _statement_kind(statement: Optional[cst.CSTNode]) -> str:
 
 def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:
     """Whether this node's result is passed, directly or through a local name, to a matching call
-    in the same scope: `bcrypt.hashpw(sha256(pw).digest(), salt)` pre-hashes, it does not store."""
+    in the same scope: `bcrypt.hashpw(sha256(pw).digest(), salt)` pre-hashes, it does not store.
+    A function that returns the result answers for its callers, one level up, when every one of
+    them passes the call's result on so (`get_hmac(password)`, then `pwd_context.hash(...)`)."""
+    if _passed_on(node, c.statement, c.model, c.scope, globs):
+        return True
+    if c.program is None or c.scope.kind != "function":
+        return False
     targets = _assigned_names(c.statement)
-    for site in c.model.sites:
-        if site.kind != "call" or site.scope is not c.scope or site.node is node:
+    if not any(_mentions(value, node, targets) for value in c.scope.returns):
+        return False
+    callers = c.program.callers(c.scope)
+    return bool(callers) and all(
+        _passed_on(caller.call, _statement_of(caller.call, caller.model), caller.model, caller.scope, globs)
+        for caller in callers)
+
+
+def _passed_on(node: cst.CSTNode, statement: Optional[cst.CSTNode], model: ModuleModel, scope: Scope,
+               globs: Sequence[str]) -> bool:
+    targets = _assigned_names(statement)
+    for site in model.sites:
+        if site.kind != "call" or site.scope is not scope or site.node is node:
             continue
         call = site.node
         assert isinstance(call, cst.Call)
-        name = c.model.qualified_name(call.func, c.scope) or ""
+        name = model.qualified_name(call.func, scope) or ""
         if not (_glob_match(globs, name) or _glob_match(globs, dotted(call.func) or "")):
             continue
         if any(_mentions(arg.value, node, targets) for arg in call.args):
             return True
     return False
+
+
+def _statement_of(call: cst.Call, model: ModuleModel) -> Optional[cst.CSTNode]:
+    return next((site.statement for site in model.sites if site.node is call), None)
 
 
 def _receiver(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
