@@ -59,12 +59,14 @@ _NOT_PASSWORD_WORDS = frozenset({
     "key", "keys", "token", "tokens", "masked", "mask", "redacted", "obfuscated",
     # metadata about passwords
     "length", "len", "min", "max", "minimum", "maximum", "policy", "policies", "validator", "validators",
+    "rounds", "iterations", "iteration", "cost",  # a work factor (`PASSWORD_PBKDF2_DEFAULT_ROUNDS`)
     "validation", "strength", "score", "complexity", "rules", "rule", "regex", "pattern", "required",
     "history", "count", "attempts", "tries", "retries", "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     # places, identifiers and UI
     "reset", "url", "uri", "link", "path", "file", "filename", "dir", "field", "fields", "label",
     "htpasswd", "htdigest",  # Apache's password files (`htpasswd_cache`, `htpasswd_size`), not a password
+    "shell", "gecos", "uid", "gid", "home",  # the fields of a Unix passwd entry (`pw_shell`, `pw_uid`)
     "help", "prompt", "placeholder", "widget", "form", "forms", "template", "view", "views", "page",
     "name", "type", "id", "mode", "env", "var", "error", "errors", "msg", "message", "text",
     "manager", "mgr", "store", "storage", "keyring", "vault", "table", "column",
@@ -157,6 +159,7 @@ _KEYED_READERS = re.compile(
     r"cleaned|arg|argument|value|get_json|option|getoption)$"
 )
 
+_WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -372,6 +375,8 @@ class PasswordOracle:
                 return None
             return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
         if is_password_name(name):
+            if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
+                return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
             values = owner.assignments.get(name, []) if owner is not None and owner.kind != "module" else []
@@ -382,6 +387,11 @@ class PasswordOracle:
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
         return self._name_flow(owner, name)
+
+    def _working_directory(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
+        """`pwd = os.getcwd()`: the shell's print-working-directory, not a password."""
+        return bool(values) and all(isinstance(value, cst.Call) and (self.model.qualified_name(value.func, scope) or "")
+                                    in _WORKING_DIRECTORY for value in values)
 
     def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
         """What the values bound to a local name carry: its assignments, or its callers' arguments."""
