@@ -234,15 +234,16 @@ def halved(items: Sequence[_Item], work: Callable[[Sequence[_Item]], list[_Resul
     items and all they refer to as they are (the rules over every model, which cannot be
     pickled cheaply) and sends back only its results. A child that fails or dies leaves its half
     to be done here, so halving changes how long the work takes, never its results."""
-    if len(items) < 2 or sum(map(weight, items)) < least or cpus() < 2 or not can_fork():
+    weights = [weight(item) for item in items]
+    if len(items) < 2 or sum(weights) < least or cpus() < 2 or not can_fork():
         return work(items)
     ours: list[int] = []
     theirs: list[int] = []
     loads = [0, 0]
-    for index in sorted(range(len(items)), key=lambda index: -weight(items[index])):
+    for index in sorted(range(len(items)), key=lambda index: -weights[index]):
         side = 0 if loads[0] <= loads[1] else 1
         (ours, theirs)[side].append(index)
-        loads[side] += weight(items[index])
+        loads[side] += weights[index]
     ours.sort()
     theirs.sort()
     reading, writing = os.pipe()

@@ -203,7 +203,7 @@ def _names_an_option(lookup: cst.Call) -> bool:
         return False
     section, option = positional[0], positional[1]
     return bool(_SECTION.match(section)) and not is_password_name(section) and bool(_OPTION.match(option)) \
-        and is_password_name(option.replace("-", "_").replace(".", "_"))
+        and is_password_name(option)
 
 
 def _judged(secret: Optional[cst.BaseExpression], ctx: Context) -> bool:
@@ -759,7 +759,7 @@ def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:
         return False
     callers = c.program.callers(c.scope)
     return bool(callers) and all(
-        _passed_on(caller.call, _statement_of(caller.call, caller.model), caller.model, caller.scope, globs)
+        _passed_on(caller.call, c.program.statement_of(caller.model, caller.call), caller.model, caller.scope, globs)
         for caller in callers)
 
 
@@ -777,10 +777,6 @@ def _passed_on(node: cst.CSTNode, statement: Optional[cst.CSTNode], model: Modul
         if any(_mentions(arg.value, node, targets) for arg in call.args):
             return True
     return False
-
-
-def _statement_of(call: cst.Call, model: ModuleModel) -> Optional[cst.CSTNode]:
-    return next((site.statement for site in model.sites if site.node is call), None)
 
 
 def _receiver(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:

@@ -53,11 +53,11 @@ _FIRST_LINE_DEFINITION = re.compile(_DEFINITION)
 _PASSWORD_TOKEN = re.compile("|".join(PASSWORD_TOKENS).encode())  # in lower-cased bytes
 _PARENTHESIS = re.compile(rb"[()]")
 _PIECE, _SHARED_BY = 4, 3  # a guard that is no word: four letters, shared by three words at least
-# What `name(` also finds that no module defines: `if (`, `return (`, `len(`. Special methods
-# (`super().__init__(password)`) are left out too: they are reached through their class.
 # Bytes from which the files' facts are searched in two processes on two CPUs: Django 5.1.4 has
 # about 5.6 MB outside its tests and 17 MB with them; forking costs some 10 ms.
 _HALVED_FROM = 8_000_000
+# What `name(` also finds that no module defines: `if (`, `return (`, `len(`. Special methods
+# (`super().__init__(password)`) are left out too: they are reached through their class.
 _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
 # The names an `__init__.py` imports, and so may re-export: `from .crypto import (hash_value,\n salt)`.
 _IMPORTED = re.compile(rb"^[ \t]*from[ \t]+[.\w]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
@@ -104,9 +104,6 @@ class Prefilter:
         patterns = list(patterns)
         self.enabled = enabled and all(pattern.tokens for pattern in patterns)
         self._password = _compile(_PASSWORD_GROUP)
-        self._standalone = Requirements(tuple(dict.fromkeys(tuple(_compile(group) for group in pattern.tokens)
-                                                            for pattern in patterns
-                                                            if _PASSWORD_GROUP not in pattern.tokens)))
         # Each pattern's groups, as indices into one list of distinct groups (patterns share many),
         # the password group first: most patterns need it, and most files lack it.
         self._groups = [self._password] + list(dict.fromkeys(
@@ -116,6 +113,8 @@ class Prefilter:
                                      for pattern in patterns)
         self._requirements = list(requirements)
         self._without_password = [groups for groups in self._requirements if 0 not in groups]
+        self._standalone = Requirements(tuple(tuple(self._groups[position] for position in groups)
+                                              for groups in self._without_password))
         self._vocabulary = Vocabulary(self._groups)
         self._scoped = _compile(tuple(sorted({token for pattern in patterns for token in pattern.scope_tokens})))
 
@@ -135,8 +134,7 @@ class Prefilter:
     @property
     def fingerprint(self) -> bytes:
         """What the facts of a file depend on besides its bytes: the token groups and which the patterns need."""
-        groups = [(group.words, group.expression.pattern if group.expression else None) for group in self._groups]
-        return repr((groups, self._requirements)).encode("utf-8")
+        return repr(([group.described for group in self._groups], self._requirements)).encode("utf-8")
 
     def facts(self, data: bytes) -> Facts:
         triage = self.triage(data)
@@ -338,6 +336,11 @@ class TokenGroup:
 
     def found_in(self, lowered: bytes) -> bool:
         return any(word in lowered for word in self.words) or bool(self.expression and self.expression.search(lowered))
+
+    @property
+    def described(self) -> tuple[tuple[bytes, ...], Optional[bytes]]:
+        """The group as plain data, for the keys of what depends on it."""
+        return self.words, self.expression.pattern if self.expression else None
 
     def within(self, lowered: bytes) -> "TokenGroup":
         """The tokens of this group that `lowered` holds: the parts of a file need be searched for no other."""

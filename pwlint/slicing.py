@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from pwlint.parsing import LINE_BREAK
-from pwlint.prefilter import Focus, TokenGroup
+from pwlint.prefilter import Focus
 
 _Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -110,13 +110,9 @@ def dependence(data: bytes, focus: Optional[Focus]) -> bytes:
     if focus is None:
         return b"whole"
     defined = {name.decode("ascii") for name in _DEFINED.findall(data)}
-    groups = [_described(focus.password), _described(focus.scoped),
-              [[_described(group) for group in entry] for entry in focus.standalone.entries]]
+    groups = [focus.password.described, focus.scoped.described,
+              [[group.described for group in entry] for entry in focus.standalone.entries]]
     return repr((groups, sorted(focus.called & defined))).encode("utf-8")
-
-
-def _described(group: TokenGroup) -> tuple[tuple[bytes, ...], Optional[bytes]]:
-    return group.words, group.expression.pattern if group.expression else None
 
 
 def _layout(tree: ast.Module) -> Layout:
@@ -237,7 +233,7 @@ def _hands_on(node: _Definition, lowered: Sequence[bytes], focus: Focus) -> tupl
             elif isinstance(child.func, ast.Attribute):
                 called.add(child.func.attr.lower().encode())
         elif isinstance(child, ast.Return) and child.value is not None and not returns:
-            returns = focus.password.found_in(_statement_text(child, lowered))
+            returns = focus.password.found_in(_text(child, lowered))
     return called, returns
 
 
@@ -275,8 +271,7 @@ def _unneeded_statements(function: Union[ast.FunctionDef, ast.AsyncFunctionDef],
     units: list[_Unit] = []
     for group in _statement_lines(function.body):
         first, last = group[0], group[-1]
-        span = _Span(_span(first).first if isinstance(first, (*_FUNCTIONS, ast.ClassDef)) else first.lineno,
-                     last.end_lineno or last.lineno)
+        span = _Span(_span(first).first, last.end_lineno or last.lineno)
         stores, loads = _names(group)
         needed = (any(isinstance(statement, (ast.Global, ast.Nonlocal)) for statement in group) or bool(loads & parameters)
                   or not _starts_line(first, span, lowered) or seeds.found_in(_span_text(span, lowered)))
@@ -378,14 +373,14 @@ def _units(definitions: Iterable[_Definition]) -> Iterator[_Definition]:
             yield from (method for method in node.body if isinstance(method, _FUNCTIONS))
 
 
-def _span(node: _Definition) -> _Span:
-    return _Span(min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)]),
+def _span(node: ast.stmt) -> _Span:
+    """A statement's lines, a definition's decorators included."""
+    return _Span(min([node.lineno, *(decorator.lineno for decorator in getattr(node, "decorator_list", ()))]),
                  node.end_lineno or node.lineno)
 
 
-def _text(node: _Definition, lowered: Sequence[bytes]) -> bytes:
-    span = _span(node)
-    return b"\n".join(lowered[span.first - 1:span.last])
+def _text(node: ast.stmt, lowered: Sequence[bytes]) -> bytes:
+    return _span_text(_span(node), lowered)
 
 
 def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts: dict[int, bytes],
@@ -394,7 +389,7 @@ def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts
     naming a password sets (at the module's top level, or on a line of a method that names a
     password). Carriers that name a password themselves need no search."""
     names = {name.lower().encode() for statement in tree.body for name in _global_targets(statement)
-             if focus.password.found_in(_statement_text(statement, lowered))}
+             if focus.password.found_in(_text(statement, lowered))}
     for node in definitions:
         if isinstance(node, ast.ClassDef):
             for method in node.body:
@@ -418,10 +413,6 @@ def _global_targets(statement: ast.stmt) -> Iterator[str]:
         for element in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
             if isinstance(element, ast.Name):
                 yield element.id
-
-
-def _statement_text(statement: ast.stmt, lowered: Sequence[bytes]) -> bytes:
-    return b"\n".join(lowered[statement.lineno - 1:statement.end_lineno or statement.lineno])
 
 
 def _blank(text: str, spans: Iterable[_Span]) -> str:
