@@ -38,7 +38,7 @@ else:
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
-from pwlint.passwords import SOURCE_CALLS, PasswordOracle, is_password_name, strip_conversions
+from pwlint.passwords import SOURCE_CALLS, PasswordOracle, is_password_name, is_secret_text, strip_conversions
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Context:
     def fold(self, expr: Any) -> Any:
         if isinstance(expr, Const):
             return expr.constant
-        return fold(expr, self.model, self.scope)
+        return fold(expr, self.model, self.scope, self.program.constant if self.program is not None else None)
 
     def resolve(self, expr: cst.BaseExpression) -> cst.BaseExpression:
         """Follow a local name to the one value assigned to it (`salt = os.urandom(8)`)."""
@@ -146,17 +146,6 @@ def compile_argref(raw: Any) -> ArgRef:
 
 # -- value predicates (`is:`) -------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(
-    r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
-    r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
-)
-_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n|\*{3,}")
-# A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
-# `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
-_PASSWORD_HASH = re.compile(
-    r"^(\$(1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|argon2(id|i|d)|scrypt|pbkdf2(-sha\d+)?|bcrypt(-sha256)?)\$"
-    r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
-    r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
 _SECTION = re.compile(r"^[A-Za-z][\w. -]*$")  # `auth`, `DEFAULT`, `smtp server`
 _OPTION = re.compile(r"^[A-Za-z_][\w.-]*$")  # an identifier-like name: `smtp_password`, `db.password`
 _LOOKUPS = re.compile(r"^(get|getenv|get_secret|setdefault|pop|option|getoption)$")
@@ -171,15 +160,10 @@ def _literal_text(expr: Optional[cst.BaseExpression]) -> Optional[str]:
     return None
 
 
-def is_secret_literal(expr: Optional[cst.BaseExpression]) -> bool:
-    """A string literal that reads like a password, not a placeholder, field name, path, template,
-    a sentence about passwords ("Your password has been reset") or a stored hash of one."""
+def is_secret_literal(expr: Optional[cst.BaseExpression], name: Optional[str] = None) -> bool:
+    """A string literal that reads like a password (`passwords.is_secret_text`), bound to `name`."""
     text = _literal_text(expr)
-    if text is None or len(text.strip()) < 3:
-        return False
-    if " " in text.strip() and any(is_password_name(word) for word in text.split()):
-        return False
-    return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text) and not _PASSWORD_HASH.match(text)
+    return text is not None and is_secret_text(text, name)
 
 
 def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optional[cst.BaseExpression]:
@@ -221,6 +205,14 @@ def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     if isinstance(value, (str, bytes)):
         return not value.strip()
     return value is None or value == () or value == {}
+
+
+def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A named string constant that reads like no password (`passwords.is_secret_text`): a mask
+    (`PASSWORD_MASK = "X" * 10`), an error marker (`FAILED = "FAILED TO DECRYPT PASSWORD!"`). A
+    literal written in place is left to `secret-literal` (`== "this cool password"` is a passphrase)."""
+    value = ctx.fold(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else UNKNOWN
+    return isinstance(value, (str, bytes)) and not is_secret_text(value)
 
 
 _REQUEST_WORDS = re.compile(r"(?i)(request|form|args|params|query|body|post|get_argument|get_body_argument|"
@@ -286,12 +278,13 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "password": lambda e, c: _flow(e, c, encoded=False),
     "encoded-password": lambda e, c: _flow(e, c, encoded=True),
     "password-input": _is_input,
-    "secret-literal": lambda e, c: _judged(e if is_secret_literal(e) else None, c),
+    "secret-literal": lambda e, c: _judged(e if is_secret_literal(e, c.captures.get("name")) else None, c),
     "secret-fallback": lambda e, c: _judged(secret_fallback(e), c),
     "literal": lambda e, c: e is not None and c.fold(e) is not UNKNOWN,
     "string": lambda e, c: isinstance(c.fold(e), (str, bytes)),
     "number": lambda e, c: isinstance(c.fold(e), (int, float)) and not isinstance(c.fold(e), bool),
     "empty": _is_empty,
+    "placeholder": _is_placeholder,
     "none": lambda e, c: e is not None and c.fold(e) is None,
     "call": lambda e, c: e is not None and isinstance(c.resolve(e), cst.Call),
     "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),

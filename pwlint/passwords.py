@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
+from pwlint.constants import fold
 from pwlint.names import ModuleModel, Scope, subscript_key, terminal_name
 
 if TYPE_CHECKING:
@@ -159,6 +160,19 @@ _KEYED_READERS = re.compile(
     r"cleaned|arg|argument|value|get_json|option|getoption)$"
 )
 
+# Text that stands in for a password or talks about one: a mask, a template, a field's own name.
+_PLACEHOLDER = re.compile(
+    r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
+    r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
+)
+_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n|\*{3,}")
+# A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
+# `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
+_PASSWORD_HASH = re.compile(
+    r"^(\$(1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|argon2(id|i|d)|scrypt|pbkdf2(-sha\d+)?|bcrypt(-sha256)?)\$"
+    r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
+    r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
+_IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -191,6 +205,34 @@ def is_password_source_function(name: str) -> bool:
     if words[0] in _NOT_SOURCE_VERBS:
         return False
     return not any(word in _NOT_PASSWORD_WORDS for word in words)
+
+
+def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
+    """Text that reads like a password: not a placeholder, field name, path, template, a sentence
+    about passwords ("Your password has been reset"), a stored hash of one, or the name it is bound
+    to spelled out (`DB_PASSWORD = "PI_DB_PASSWORD"`, an environment variable's name;
+    `PASSWORD = "password"`, an enumeration's value)."""
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    if len(text.strip()) < 3:
+        return False
+    if " " in text.strip() and any(is_password_name(word) for word in text.split()):
+        return False
+    if name is not None and _spells(text, name):
+        return False
+    return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text) and not _PASSWORD_HASH.match(text)
+
+
+def _spells(text: str, name: str) -> bool:
+    """Whether `text` is a name written as constants' and environment variables' are (capitals),
+    or one of something other than a password (`password_reset`), that ends with the words of
+    `name`, whole (`PI_DB_PASSWORD` for `DB_PASSWORD`); a one-word name must be all of it
+    (`PASSWORDRESET`). A test's `TEST_PASSWORD = "test_password"` is a password."""
+    if not _IDENTIFIER_LIKE.match(text) or not (text.isupper() or not is_password_name(text)):
+        return False
+    words, wanted = name_words(text), "".join(name_words(name))
+    starts = range(len(words)) if len(name_words(name)) > 1 else range(1)
+    return bool(wanted) and any("".join(words[start:]) == wanted for start in starts)
 
 
 def _chain(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -377,6 +419,8 @@ class PasswordOracle:
         if is_password_name(name):
             if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
                 return None
+            if (owner is None or owner.kind == "module") and isinstance(node, cst.Name) and self._names_text(node, scope, name):
+                return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
             values = owner.assignments.get(name, []) if owner is not None and owner.kind != "module" else []
@@ -392,6 +436,14 @@ class PasswordOracle:
         """`pwd = os.getcwd()`: the shell's print-working-directory, not a password."""
         return bool(values) and all(isinstance(value, cst.Call) and (self.model.qualified_name(value.func, scope) or "")
                                     in _WORKING_DIRECTORY for value in values)
+
+    def _names_text(self, expr: cst.BaseExpression, scope: Scope, name: str) -> bool:
+        """A constant named for a password whose value is text that is none (`is_secret_text`): an
+        enumeration's choice (`Restriction.PASSWORD = "password"`), an error marker (`FAILED =
+        "FAILED TO DECRYPT PASSWORD!"`), an environment variable's name. A constant that holds a
+        password (`ADMIN_PASSWORD = "hunter2"`) still carries it."""
+        value = fold(expr, self.model, scope, self.program.constant if self.program is not None else None)
+        return isinstance(value, (str, bytes)) and not is_secret_text(value, name)
 
     def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
         """What the values bound to a local name carry: its assignments, or its callers' arguments."""
@@ -414,6 +466,8 @@ class PasswordOracle:
     def _attribute_carries(self, expr: cst.Attribute, scope: Scope) -> Optional[Flow]:
         attr = expr.attr.value
         if is_password_name(attr):
+            if self._names_text(expr, scope, attr):
+                return None
             return self._source(attr, expr, stored=_RECORD.match(terminal_name(expr.value) or "") is not None)
         if attr in ("data", "value"):
             return self.carries(expr.value, scope)

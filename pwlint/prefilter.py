@@ -25,8 +25,9 @@ tokens only through a call, written in a password file, to one of that file's to
 The bounds, where only `--no-prefilter` finds everything: a call whose password argument is not
 spelled with a password token within the call (`helper(data)` where `data = password`), a password
 *returned* into a file that never names one (`creds = load()`; `md5(creds)`), flows through two or
-more such files, and patterns with no tokens of their own besides the password group (a `return`
-of a password), which are matched only in files that name a password.
+more such files, patterns with no tokens of their own besides the password group (a `return`
+of a password), which are matched only in files that name a password, and constants folded from a
+skipped module (`from .defaults import ROUNDS`), which stay unknown, so no threshold is guessed.
 """
 
 from __future__ import annotations

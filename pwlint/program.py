@@ -17,10 +17,11 @@ program adds:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import libcst as cst
 
+from pwlint.constants import UNKNOWN, assigned_value
 from pwlint.names import ModuleModel, Scope, dotted
 from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle
 from pwlint.positions import Positions
@@ -104,6 +105,20 @@ class Program:
             if model is not None:
                 return self._walk(model, model.module_scope, parts[end:], depth)
         return None
+
+    def constant(self, qualified: str, depth: int = 0) -> Any:
+        """The value of a module's or class's constant by dotted name (`pkg.crypto.FAILED`,
+        `pkg.models.Restriction.PASSWORD`), following re-exports; UNKNOWN for anything else.
+        `depth` is the folding's (`constants.Imported`), so constants defined by each other end."""
+        owner_name, _, name = qualified.rpartition(".")
+        model = self.module(owner_name) if owner_name else None
+        found = (model, model.module_scope) if model is not None else self.lookup(owner_name) if owner_name else None
+        if found is None or depth > 30:
+            return UNKNOWN
+        model, owner = found
+        if owner is model.module_scope and name in model.imports:
+            return self.constant(model.imports[name], depth + 1)
+        return assigned_value(owner, name, model, self.constant, depth + 1)
 
     def _walk(self, model: ModuleModel, scope: Scope, parts: list[str], depth: int) -> Optional[tuple[ModuleModel, Scope]]:
         head, rest = parts[0], parts[1:]

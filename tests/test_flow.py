@@ -311,3 +311,55 @@ def test_loggers_whatever_their_name_and_formatting(tmp_path: Path) -> None:
     })
 
     assert where(found) == {("app/auth.py", 11, "PW801"), ("app/auth.py", 12, "PW801")}
+
+
+CONSTANTS_PROJECT = {
+    "app/__init__.py": "",
+    "app/settings.py": """\
+        PBKDF2_ITERATIONS = 1_000
+        FAILED_TO_DECRYPT_PASSWORD = "FAILED TO DECRYPT PASSWORD!"
+
+
+        class Restriction:
+            NONE = "none"
+            PASSWORD = "password"
+        """,
+    "app/auth.py": """\
+        import hashlib
+        import os
+
+        from app import settings
+        from app.settings import FAILED_TO_DECRYPT_PASSWORD, PBKDF2_ITERATIONS, Restriction
+
+
+        def store(password):
+            salt = os.urandom(16)
+            return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, PBKDF2_ITERATIONS)
+
+
+        def store_too(password):
+            salt = os.urandom(16)
+            return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, settings.PBKDF2_ITERATIONS)
+
+
+        def smtp_login(server, decrypt):
+            password = decrypt(server.secret)
+            if password == FAILED_TO_DECRYPT_PASSWORD:
+                raise ValueError("cannot decrypt the SMTP password")
+            server.login(server.username, password)
+
+
+        def needs_login(page):
+            return page.restriction_type == Restriction.PASSWORD
+        """,
+}
+
+
+def test_constants_of_other_modules_fold_for_thresholds_and_markers(tmp_path: Path) -> None:
+    """An imported work factor is checked like a local one; an imported constant named for a
+    password whose text is none (an error marker, an enumeration's choice) is not a password."""
+    assert where(findings(tmp_path, CONSTANTS_PROJECT)) == {
+        ("app/settings.py", 1, "PW301"),  # a setting of that name is checked where it is set
+        ("app/auth.py", 10, "PW301"),
+        ("app/auth.py", 15, "PW301"),
+    }
