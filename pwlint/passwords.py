@@ -165,7 +165,7 @@ _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
     r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
 )
-_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|\\n|\n|\*{3,}")
+_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}")  # `^[A-Za-z]:\\`: a Windows path
 # A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
 # `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
 _PASSWORD_HASH = re.compile(
