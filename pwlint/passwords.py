@@ -78,8 +78,10 @@ _NOT_PASSWORD_WORDS = frozenset({
     "is", "has", "needs", "should", "use", "uses", "allow", "allowed", "enabled", "disabled",
     "valid", "invalid", "verified", "match", "matches", "matched", "set", "ok", "usable",
     "check", "checks", "checker", "verify", "verifier",
-    # things that only go *past* passwords
-    "through", "by", "bypass",
+    # things that only go *past* passwords, or that "pass" as a verb hands on (`pass_through`,
+    # `pass_mime_types`, `pass_parameter`, a loop's `pass_number`), or do without one
+    "through", "thru", "by", "bypass", "mime", "extension", "extensions", "parameter", "parameters",
+    "param", "params", "number", "passwordless",
 })
 
 # Called functions whose names mention passwords but return something else.
