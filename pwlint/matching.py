@@ -670,6 +670,11 @@ def compile_condition(raw: Any) -> Condition:
     if "operands" in raw:
         _only(raw, {"operands"})
         return _operands_condition(raw["operands"])
+    if "compares-itself" in raw:
+        _only(raw, {"compares-itself"})
+        if raw["compares-itself"] is not True:
+            raise SpecError("`compares-itself` takes `true`", "compares-itself", line_of(raw, "compares-itself"))
+        return lambda node, c: _compares_itself(*c.captures.get("_operands", (None, None)))
     if "in-function" in raw:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
@@ -727,8 +732,38 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, in-function, parameter, function, module, statement, module-binds, "
+    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, module, statement, module-binds, "
                     "flows-into, saved-by, calls, in-if, target, class-bases, any or not", "where", line_of(raw))
+
+
+def _compares_itself(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression]) -> bool:
+    """Both operands are made from the same one value: `password != password.strip()` and
+    `password.split() != [password]` check a password's form, they verify nothing."""
+    if left is None or right is None:
+        return False
+    values = _values_read(left)
+    return len(values) == 1 and values == _values_read(right)
+
+
+def _values_read(expr: cst.BaseExpression) -> set[str]:
+    """The names and dotted attributes an expression takes its value from: `password` for
+    `password.strip()` and `[password]`; a method's name is not one."""
+    found: set[str] = set()
+    pending: list[cst.CSTNode] = [expr]
+    while pending:
+        node = pending.pop()
+        name = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        if name:
+            found.add(name)
+        elif isinstance(node, cst.Attribute):  # `make().password`: the value is what `make()` reads
+            pending.append(node.value)
+        elif isinstance(node, cst.Call):
+            pending.extend(arg.value for arg in node.args)
+            if isinstance(node.func, cst.Attribute):
+                pending.append(node.func.value)
+        else:
+            pending.extend(node.children)
+    return found
 
 
 def _statement_kind(statement: Optional[cst.CSTNode]) -> str:
