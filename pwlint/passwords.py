@@ -84,6 +84,10 @@ _NOT_PASSWORD_WORDS = frozenset({
     "param", "params", "number", "passwordless",
 })
 
+# Words that name something else only after a password word: `kpasswd_host` is a server's name,
+# `plex_server_password` the server's password.
+_NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn"})
+
 # Called functions whose names mention passwords but return something else.
 _NOT_SOURCE_VERBS = frozenset({
     "make", "hash", "check", "verify", "set", "validate", "generate", "gen", "reset", "change",
@@ -174,6 +178,7 @@ _PASSWORD_HASH = re.compile(
     r"^(\$(1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|argon2(id|i|d)|scrypt|pbkdf2(-sha\d+)?|bcrypt(-sha256)?)\$"
     r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
     r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
+_DOTTED_NUMBER = re.compile(r"^\d+(\.\d+)+$")  # an OID (`1.2.840.113556.1.4.90`), an address, a version
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -193,9 +198,10 @@ def _is_password_word(word: str) -> bool:
 def is_password_name(name: str) -> bool:
     """Whether a variable, attribute, key or keyword of this name holds a cleartext password."""
     words = name_words(name)
-    if not any(_is_password_word(word) for word in words):
+    first = next((index for index, word in enumerate(words) if _is_password_word(word)), None)
+    if first is None:
         return False
-    return not any(word in _NOT_PASSWORD_WORDS for word in words)
+    return not any(word in _NOT_PASSWORD_WORDS for word in words) and _NOT_PASSWORD_AFTER.isdisjoint(words[first:])
 
 
 @lru_cache(maxsize=4096)
@@ -222,7 +228,8 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if name is not None and _spells(text, name):
         return False
-    return not _PLACEHOLDER.match(text) and not _FORMAT_MARKERS.search(text) and not _PASSWORD_HASH.match(text)
+    return not (_PLACEHOLDER.match(text) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
+                or _DOTTED_NUMBER.match(text))
 
 
 def _spells(text: str, name: str) -> bool:
@@ -230,6 +237,7 @@ def _spells(text: str, name: str) -> bool:
     or one of something other than a password (`password_reset`), that ends with the words of
     `name`, whole (`PI_DB_PASSWORD` for `DB_PASSWORD`); a one-word name must be all of it
     (`PASSWORDRESET`). A test's `TEST_PASSWORD = "test_password"` is a password."""
+    text = text.strip("\0 \t")  # a C string's terminator: `NTPASSWORD = b"NTPASSWORD\0"`
     if not _IDENTIFIER_LIKE.match(text) or not (text.isupper() or not is_password_name(text)):
         return False
     words, wanted = name_words(text), "".join(name_words(name))
