@@ -172,9 +172,9 @@ def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optio
     if not isinstance(expr, cst.Call) or depth > 4 or not isinstance(expr.func, (cst.Attribute, cst.Name)):
         return None
     name = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else expr.func.value
-    if not _LOOKUPS.match(name):
-        return None
-    fallback = ArgRef(None if _names_an_option(expr) else 1, ("default", "fallback")).find(expr)
+    lookup = _LOOKUPS.match(name) and not _names_an_option(expr)
+    # any call's `default=` is one (`CharField(default="changeme")`, `Column(default=...)`)
+    fallback = ArgRef(1 if lookup else None, ("default", "fallback")).find(expr)
     return fallback if is_secret_literal(fallback) else secret_fallback(fallback, depth + 1)
 
 
@@ -285,6 +285,8 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "number": lambda e, c: isinstance(c.fold(e), (int, float)) and not isinstance(c.fold(e), bool),
     "empty": _is_empty,
     "placeholder": _is_placeholder,
+    # a string that names a password: an option (`--db-password`), a key, a field
+    "names-password": lambda e, c: isinstance(v := c.fold(e), str) and is_password_name(v.lstrip("-")),
     "none": lambda e, c: e is not None and c.fold(e) is None,
     "call": lambda e, c: e is not None and isinstance(c.resolve(e), cst.Call),
     "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),
@@ -301,9 +303,9 @@ ValueTest = Callable[[Optional["cst.BaseExpression"], Context], bool]
 _VALUE_KEYS = {
     "is", "not", "any", "equals", "in", "not-in", "matches", "name", "lt", "le", "gt", "ge",
     "first", "contains", "fields", "split", "index", "call", "uses", "missing", "default", "as", "code", "qualified",
-    "redact",
+    "redact", "at",
 }
-_NOT_TESTS = {"split", "index", "default", "as", "redact"}  # keys that shape or record a value, testing nothing
+_NOT_TESTS = {"split", "index", "default", "as", "redact", "at"}  # keys that shape or record a value, testing nothing
 
 def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0) -> bool:
     """Whether a call to one of `globs` happens anywhere inside the expression."""
@@ -343,8 +345,13 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
     capture = raw.get("as")
     default = raw.get("default", UNKNOWN)
     redact = _redact_flag(raw)
+    at = raw.get("at")
+    if at is not None and (not isinstance(at, int) or isinstance(at, bool)):
+        raise SpecError("`at` takes the index of an element", "at", line_of(raw, "at"))
 
     def test(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+        if at is not None:
+            expr = _element(expr, at, ctx)
         subject: Any = expr
         if expr is None and default is not UNKNOWN:
             subject = Const(default)
@@ -362,6 +369,15 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
         return True
 
     return test
+
+
+def _element(expr: Optional[cst.BaseExpression], index: int, ctx: Context) -> Optional[cst.BaseExpression]:
+    """`at`: an element of a tuple or list display, through a local name (`auth=("svc", "s3cret")`)."""
+    resolved = ctx.resolve(expr) if expr is not None else None
+    if not isinstance(resolved, (cst.Tuple, cst.List)) or not -len(resolved.elements) <= index < len(resolved.elements):
+        return None
+    element = resolved.elements[index]
+    return None if isinstance(element, cst.StarredElement) else element.value
 
 
 def _redact_flag(raw: Mapping[str, Any]) -> bool:

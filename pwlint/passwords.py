@@ -66,6 +66,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     # places, identifiers and UI
     "reset", "url", "uri", "link", "path", "file", "filename", "dir", "field", "fields", "label",
+    "attribute", "attributes", "attr", "attrs",  # a directory's attribute name (`ldap_password_attribute`)
     "htpasswd", "htdigest",  # Apache's password files (`htpasswd_cache`, `htpasswd_size`), not a password
     "shell", "gecos", "uid", "gid", "home",  # the fields of a Unix passwd entry (`pw_shell`, `pw_uid`)
     "help", "prompt", "placeholder", "widget", "form", "forms", "template", "view", "views", "page",
