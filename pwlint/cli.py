@@ -439,6 +439,9 @@ def explain_text(meta: "RuleMeta", heading: str = "##") -> str:
     lines += [f"{heading} How to fix", meta.fix, "", f"{heading} Classification",
               "CWE: " + ", ".join(f"CWE-{c}" for c in meta.cwe)]
     lines += [f"{standard}: {', '.join(ids)}" for standard, ids in meta.standards.items()]
+    if meta.aliases:
+        lines += ["", f"{heading} Other linters' codes",
+                  f"{', '.join(meta.aliases)}: their `# noqa` and `# nosec` comments suppress this rule too."]
     if meta.references:
         lines += ["", f"{heading} References", *[f"- {ref}" for ref in meta.references]]
     return "\n".join(lines) + "\n"

@@ -44,6 +44,8 @@ class RuleMeta:
     security_severity: float
     source: str  # the YAML file the rule came from
     observed_examples: tuple[str, ...] = ()  # code where the rule records evidence (`observe` patterns)
+    # other linters' codes for the same finding (Ruff's `S105`, Bandit's `B105`): their suppressions count
+    aliases: tuple[str, ...] = ()
 
     @property
     def help_uri(self) -> str:

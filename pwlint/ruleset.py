@@ -26,7 +26,8 @@ _ID = re.compile(r"^[A-Z]{2,}\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 _REQUIRED = ("id", "name", "message", "severity", "category", "cwe", "summary", "why", "fix", "examples", "match")
-_OPTIONAL = ("precision", "security-severity", "standards", "references", "observe")
+_OPTIONAL = ("precision", "security-severity", "standards", "references", "observe", "aliases")
+_ALIAS = re.compile(r"^[A-Z]+[0-9]+$")  # Ruff's and flake8's `S105`, Bandit's `B105`
 
 
 class RuleError(Exception):
@@ -283,6 +284,7 @@ def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:
         observed_examples=observed,
         security_severity=_security_severity(raw, severity),
         source=str(path),
+        aliases=_aliases(raw),
     )
     observers = _observers(raw, meta.standards)
     if bool(observers) != bool(observed):
@@ -290,6 +292,15 @@ def _build_rule(raw: Mapping[str, Any], path: Path) -> Rule:
                         "observe" if observers else "observed", line_of(raw, "observe") or line_of(raw, "examples"))
     return Rule(meta, tuple(compile_pattern(p) for p in patterns), observers,
                 tuple(_thresholds_named([raw["match"], raw.get("observe", [])])))
+
+
+def _aliases(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    aliases = _strings(raw, "aliases")
+    wrong = [alias for alias in aliases if not _ALIAS.match(alias)]
+    if wrong:
+        raise SpecError(f"an alias is another linter's code, capital letters and digits (not {wrong[0]!r})", "aliases",
+                        line_of(raw, "aliases"))
+    return aliases
 
 
 def _thresholds_named(spec: Any) -> Iterator[tuple[str, int]]:

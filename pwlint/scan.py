@@ -147,7 +147,8 @@ def analyse_project(models: Sequence["ModuleModel"], engine: "Engine",
     by_path: dict[str, list[Located]] = {}
     for item in located.values():
         by_path.setdefault(item.finding.path, []).append(item)
-    return [finding for path, items in by_path.items() for finding in suppressions.apply(items, lines[path])]
+    aliases = {rule.meta.id: rule.meta.aliases for rule in engine.rules}
+    return [finding for path, items in by_path.items() for finding in suppressions.apply(items, lines[path], aliases)]
 
 
 # Sites from which the rules run in two processes on two CPUs (`isolation.halved`): Django 5.1.4

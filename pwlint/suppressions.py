@@ -1,4 +1,6 @@
-"""Inline suppressions: `# pwlint: ignore[PW101] reason`, bare `# pwlint: ignore`, `# noqa: PW101`.
+"""Inline suppressions: `# pwlint: ignore[PW101] reason`, bare `# pwlint: ignore`, `# noqa: PW101`,
+and other linters' codes for the same finding, which a rule lists as `aliases`: a hard-coded
+password someone already marked `# noqa: S105` (Ruff) or `# nosec B105` (Bandit) was reviewed.
 
 A comment counts on the finding's first line or on the first line of its statement, so a
 multi-line call can be silenced where it starts. Only lines that carry findings are read when
@@ -16,7 +18,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Sequence
 
 from pwlint.findings import Finding, Region, RuleMeta
 from pwlint.parsing import LINE_BREAK
@@ -26,6 +28,7 @@ if TYPE_CHECKING:  # the engine imports libcst; the unused-ignore pass runs with
 
 _PWLINT = re.compile(r"#\s*pwlint:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?P<reason>[^#]*)", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa:\s*(?P<ids>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_NOSEC = re.compile(r"#\s*nosec\b:?\s*(?P<ids>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 
 UNUSED_SUPPRESSION = RuleMeta(
     id="PW000",
@@ -54,25 +57,31 @@ def _ids(text: Optional[str]) -> set[str]:
     return {part.upper() for part in re.split(r"[,\s]+", text or "") if part}
 
 
-def suppression(line: str, rule_id: str) -> Optional[str]:
-    """The reason a comment on this line gives for ignoring `rule_id`, or None if it does not."""
+def suppression(line: str, rule_id: str, aliases: Sequence[str] = ()) -> Optional[str]:
+    """The reason a comment on this line gives for ignoring `rule_id` (or one of its `aliases`,
+    other linters' codes), or None if it does not. A bare `# nosec` is Bandit's alone."""
     if "#" not in line:
         return None
     match = _PWLINT.search(line)
     if match and (match.group("ids") is None or rule_id in _ids(match.group("ids"))):
         return match.group("reason").strip(" :-\t") or "suppressed inline"
     match = _NOQA.search(line)
-    if match and rule_id in _ids(match.group("ids")):
+    if match and not _ids(match.group("ids")).isdisjoint((rule_id, *aliases)):
         return "noqa"
+    match = _NOSEC.search(line) if aliases else None
+    if match and not _ids(match.group("ids")).isdisjoint(aliases):
+        return "nosec"
     return None
 
 
-def apply(located: Sequence[Located], lines: Sequence[str]) -> list[Finding]:
+def apply(located: Sequence[Located], lines: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> list[Finding]:
+    """The findings, each marked suppressed when a comment says so; `aliases` by rule id."""
     findings = []
     for item in located:
         finding = item.finding
+        codes = aliases.get(finding.rule_id, ())
         for number in dict.fromkeys((finding.region.start_line, item.statement_line)):
-            reason = suppression(lines[number - 1], finding.rule_id) if 0 < number <= len(lines) else None
+            reason = suppression(lines[number - 1], finding.rule_id, codes) if 0 < number <= len(lines) else None
             if reason is not None:
                 finding = replace(finding, suppressed=True, suppression_reason=reason, suppression_line=number)
                 break

@@ -66,6 +66,29 @@ def test_a_suppression_covers_only_its_line_and_statement(tmp_path: Path) -> Non
     assert active(found) == [("PW101", 6)]
 
 
+def test_other_linters_codes_for_the_same_finding_suppress_it(tmp_path: Path) -> None:
+    """A line someone reviewed for Ruff (`S105`) or Bandit (`B105`, `B324`) is not flagged again;
+    a bare `# nosec`, or another rule's code, says nothing about pwlint's finding."""
+    code = textwrap.dedent("""\
+        import hashlib
+
+        ADMIN_PASSWORD = "hunter2xyz"  # noqa: S105
+        DB_PASSWORD = "s3cr3t-Pa55"  # nosec B105
+        SMTP_PASSWORD = "s3cr3t-Pa56"  # nosec
+        LDAP_PASSWORD = "s3cr3t-Pa57"  # noqa: E501, S324
+
+
+        def legacy(password):
+            return hashlib.md5(password.encode()).hexdigest()  # nosec: B303, B324
+        """)
+
+    proc, found = report(tmp_path, code, "--warn-unused-ignores")
+
+    assert active(found) == [("PW501", 5), ("PW501", 6)]
+    reasons = {f["line"]: f["suppression_reason"] for f in found if f["suppressed"]}
+    assert reasons == {3: "noqa", 4: "nosec", 10: "nosec"}
+
+
 # -- unused suppressions ------------------------------------------------------------------------
 
 def unused(tmp_path: Path, code: str, *args: str) -> list[tuple[object, object, object]]:
