@@ -501,8 +501,10 @@ class PasswordOracle:
         callee = self.program.resolve_call(call, self.model, scope) if self.program is not None else None
         if callee is not None:
             found = self._through(callee, call, scope)
-            if found is None and name and is_password_source_function(name):
-                return self._source(f"{name}()", call)  # `_recode_password(pw)`: its name says what it returns
+            if found is None and name and is_password_source_function(name) and self.program.summary(callee).passthrough:
+                # `_recode_password(attempt)` hands its argument back: its name says that is a password. One
+                # that hands back none (`_prepare_password()` returns a scramble) is trusted, not its name.
+                return self._source(f"{name}()", call)
             return found
         if _REVERSIBLE_CALLS.match(qualified) or _encrypts_by_name(qualified, name, func):
             found = self.carries(call.args[0].value, scope) if call.args else None
