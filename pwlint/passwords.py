@@ -179,7 +179,9 @@ _PASSWORD_HASH = re.compile(
     r"^(\$(1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|argon2(id|i|d)|scrypt|pbkdf2(-sha\d+)?|bcrypt(-sha256)?)\$"
     r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
     r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
-_DOTTED_NUMBER = re.compile(r"^\d+(\.\d+)+$")  # an OID (`1.2.840.113556.1.4.90`), an address, a version
+# What names something else: an OID (`1.2.840.113556.1.4.90`), an address or a version; a dotted
+# import path (`AuthEncoding.AuthEncoding:pw_encrypt`, `pw.contents`); a command-line flag (`--pass`).
+_NAMES_SOMETHING = re.compile(r"^(\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*)$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -229,20 +231,33 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if name is not None and _spells(text, name):
         return False
-    return not (_PLACEHOLDER.match(text) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
-                or _DOTTED_NUMBER.match(text))
+    bare = text.strip()
+    return not (_PLACEHOLDER.match(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
+                or _NAMES_SOMETHING.match(bare) or _is_fragment(bare))
+
+
+def _is_fragment(text: str) -> bool:
+    """Part of the word itself, as a prompt is matched: `"ssword"` in `read_until("ssword")`."""
+    word = text.strip(" :*").lower()
+    return len(word) >= 3 and any(word in whole for whole in _PASSWORD_INFIXES)
 
 
 def _spells(text: str, name: str) -> bool:
     """Whether `text` is a name written as constants' and environment variables' are (capitals),
-    or one of something other than a password (`password_reset`), that ends with the words of
-    `name`, whole (`PI_DB_PASSWORD` for `DB_PASSWORD`); a one-word name must be all of it
-    (`PASSWORDRESET`). A test's `TEST_PASSWORD = "test_password"` is a password."""
+    or one of something other than a password (`password_reset`), whose trailing words are those
+    of `name`, whole (`PI_DB_PASSWORD` for `DB_PASSWORD`, `LDAP_BIND_PASSWD` for
+    `auth_ldap_bind_passwd`); a one-word name must be all of it (`PASSWORDRESET`). A test's
+    `TEST_PASSWORD = "test_password"` is a password."""
     text = text.strip("\0 \t")  # a C string's terminator: `NTPASSWORD = b"NTPASSWORD\0"`
     if not _IDENTIFIER_LIKE.match(text) or not (text.isupper() or not is_password_name(text)):
         return False
-    words, wanted = name_words(text), "".join(name_words(name))
-    starts = range(len(words)) if len(name_words(name)) > 1 else range(1)
+    return _ends_alike(name_words(text), name_words(name)) or _ends_alike(name_words(name), name_words(text))
+
+
+def _ends_alike(words: tuple[str, ...], of: tuple[str, ...]) -> bool:
+    """Whether some trailing run of `words` spells all of `of` (all of `words`, when `of` is one word)."""
+    wanted = "".join(of)
+    starts = range(len(words)) if len(of) > 1 else range(1)
     return bool(wanted) and any("".join(words[start:]) == wanted for start in starts)
 
 
@@ -449,12 +464,14 @@ class PasswordOracle:
                                     in _WORKING_DIRECTORY for value in values)
 
     def _names_text(self, expr: cst.BaseExpression, scope: Scope, name: str) -> bool:
-        """A constant named for a password whose value is text that is none (`is_secret_text`): an
-        enumeration's choice (`Restriction.PASSWORD = "password"`), an error marker (`FAILED =
-        "FAILED TO DECRYPT PASSWORD!"`), an environment variable's name. A constant that holds a
-        password (`ADMIN_PASSWORD = "hunter2"`) still carries it."""
+        """A constant named for a password whose value is none: text that is no password
+        (`is_secret_text`: an enumeration's choice `Restriction.PASSWORD = "password"`, an error
+        marker `FAILED = "FAILED TO DECRYPT PASSWORD!"`, an environment variable's name) or a
+        number. A constant that holds a password (`ADMIN_PASSWORD = "hunter2"`) still carries it."""
         value = fold(expr, self.model, scope, self.program.constant if self.program is not None else None)
-        return isinstance(value, (str, bytes)) and not is_secret_text(value, name)
+        if isinstance(value, (str, bytes)):
+            return not is_secret_text(value, name)
+        return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
 
     def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
         """What the values bound to a local name carry: its assignments, or its callers' arguments."""
