@@ -215,6 +215,15 @@ def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return isinstance(value, (str, bytes)) and not is_secret_text(value)
 
 
+def _is_record_password(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """Carries the password attribute of another record (`user.password`, not `self.password`):
+    the value a store already holds, usually its hash, copied (`AuditLog.objects.create(
+    password=user.password)`); where it came in as cleartext is a finding of its own."""
+    found = ctx.oracle.carries(expr, ctx.scope) if expr is not None and not isinstance(expr, Const) else None
+    source = found.steps[0].node if found is not None and found.stored else None
+    return isinstance(source, cst.Attribute) and terminal_name(source.value) not in ("self", "cls")
+
+
 _REQUEST_WORDS = re.compile(r"(?i)(request|form|args|params|query|body|post|get_argument|get_body_argument|"
                             r"get_query_argument|cleaned_data|validated_data|json|values)")
 
@@ -285,6 +294,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "number": lambda e, c: isinstance(c.fold(e), (int, float)) and not isinstance(c.fold(e), bool),
     "empty": _is_empty,
     "placeholder": _is_placeholder,
+    "record-password": _is_record_password,
     # a string that names a password: an option (`--db-password`), a key, a field
     "names-password": lambda e, c: isinstance(v := c.fold(e), str) and is_password_name(v.lstrip("-")),
     "none": lambda e, c: e is not None and c.fold(e) is None,
