@@ -1,9 +1,10 @@
 """Fold constant expressions, so rules compare values rather than spellings.
 
-`ITERATIONS = 1_000`, `2**10`, `1 << 14`, `"pbkdf2:" + "sha1"`, a name assigned once in the
-function or module, and `self.rounds` set once in the class body all fold to plain Python values;
-so do another module's constants and class attributes (`settings.ROUNDS`, `Restriction.PASSWORD`,
-an imported `ROUNDS`), when the caller hands in a way to look them up (`Program.constant`).
+`ITERATIONS = 1_000`, `2**10`, `1 << 14`, `"pbkdf2:" + "sha1"`, `DEFAULTS["scheme"]`, a name
+assigned once in the function or module, and `self.rounds` set once in the class body all fold
+to plain Python values; so do another module's constants and class attributes
+(`settings.ROUNDS`, `Restriction.PASSWORD`, an imported `ROUNDS`), when the caller hands in a
+way to look them up (`Program.constant`).
 Anything else is `UNKNOWN`: a rule never guesses a threshold from an expression it cannot read.
 """
 
@@ -153,6 +154,20 @@ def _dict(expr: cst.Dict, model: ModuleModel, scope: Scope, imported: Optional[I
     return values
 
 
+def _subscript(expr: cst.Subscript, model: ModuleModel, scope: Scope, imported: Optional[Imported],
+               depth: int) -> Any:
+    """`SCHEMES["default"]`, `ROUNDS[0]`: one item of a constant mapping or sequence."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return UNKNOWN
+    container = fold(expr.value, model, scope, imported, depth)
+    key = fold(expr.slice[0].slice.value, model, scope, imported, depth)
+    if isinstance(container, dict) and key in container:
+        return container[key]
+    if isinstance(container, tuple) and isinstance(key, int) and -len(container) <= key < len(container):
+        return container[key]
+    return UNKNOWN
+
+
 def _name(expr: cst.Name, model: ModuleModel, scope: Scope, imported: Optional[Imported],
             depth: int) -> Any:
     if expr.value in _NAMED:
@@ -211,6 +226,7 @@ _FOLDERS: dict[str, Callable[[Any, ModuleModel, Scope, int], Any]] = {  # by lib
     "Tuple": _sequence,
     "List": _sequence,
     "Dict": _dict,
+    "Subscript": _subscript,
     "Name": _name,
     "Attribute": _attribute,
 }
