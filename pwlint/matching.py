@@ -762,8 +762,9 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, module, statement, module-binds, "
-                    "flows-into, saved-by, calls, in-if, target, class-bases, field-hashes, any or not", "where", line_of(raw))
+    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
+                    "module, statement, module-binds, flows-into, saved-by, calls, in-if, target, class-bases, "
+                    "field-hashes, any or not", "where", line_of(raw))
 
 
 def _compares_itself(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression]) -> bool:

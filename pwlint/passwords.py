@@ -172,7 +172,8 @@ _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
     r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
 )
-_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}")  # `^[A-Za-z]:\\`: a Windows path
+# A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
+_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}")
 # A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
 # `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
 _PASSWORD_HASH = re.compile(
@@ -225,13 +226,13 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
     `PASSWORD = "password"`, an enumeration's value)."""
     if isinstance(text, bytes):
         text = text.decode("latin-1")
-    if len(text.strip()) < 3:
+    bare = text.strip()
+    if len(bare) < 3:
         return False
-    if " " in text.strip() and any(is_password_name(word) for word in text.split()):
+    if " " in bare and any(is_password_name(word) for word in text.split()):
         return False
     if name is not None and _spells(text, name):
         return False
-    bare = text.strip()
     return not (_PLACEHOLDER.match(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _is_fragment(bare))
 
@@ -445,7 +446,8 @@ class PasswordOracle:
         if is_password_name(name):
             if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
                 return None
-            if (owner is None or owner.kind == "module") and isinstance(node, cst.Name) and self._names_text(node, scope, name):
+            constant = owner is None or owner.kind == "module"
+            if constant and isinstance(node, cst.Name) and self._names_text(node, scope, name):
                 return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
