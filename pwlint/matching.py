@@ -190,6 +190,17 @@ def _names_an_option(lookup: cst.Call) -> bool:
         and is_password_name(option)
 
 
+def _is_secret_literal(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A literal that reads like a password, or a constant of another name that holds one
+    (`DEFAULT_PASSWORD = APPID`, `APPID = "pyload"`): a constant named for a password is reported
+    where it is set, not again where it is used."""
+    name = ctx.captures.get("name")  # bound to a name: a comparison with a constant is PW601's
+    if name is not None and isinstance(expr, cst.Name) and not is_password_name(expr.value):
+        value = ctx.fold(expr)
+        return isinstance(value, (str, bytes)) and is_secret_text(value, name) and _judged(expr, ctx)
+    return _judged(expr if is_secret_literal(expr, name) else None, ctx)
+
+
 def _judged(secret: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """Whether a secret literal was found; it is kept for a `redact` around the test to mask."""
     if secret is None:
@@ -287,7 +298,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "password": lambda e, c: _flow(e, c, encoded=False),
     "encoded-password": lambda e, c: _flow(e, c, encoded=True),
     "password-input": _is_input,
-    "secret-literal": lambda e, c: _judged(e if is_secret_literal(e, c.captures.get("name")) else None, c),
+    "secret-literal": _is_secret_literal,
     "secret-fallback": lambda e, c: _judged(secret_fallback(e), c),
     "literal": lambda e, c: e is not None and c.fold(e) is not UNKNOWN,
     "string": lambda e, c: isinstance(c.fold(e), (str, bytes)),

@@ -70,7 +70,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "htpasswd", "htdigest",  # Apache's password files (`htpasswd_cache`, `htpasswd_size`), not a password
     "shell", "gecos", "uid", "gid", "home",  # the fields of a Unix passwd entry (`pw_shell`, `pw_uid`)
     "help", "prompt", "placeholder", "widget", "form", "forms", "template", "view", "views", "page",
-    "name", "type", "id", "mode", "env", "var", "error", "errors", "msg", "message", "text",
+    "name", "type", "id", "mode", "env", "var", "error", "errors", "err", "mismatch", "msg", "message", "text",
     "manager", "mgr", "store", "storage", "keyring", "vault", "table", "column",
     "option", "options", "config", "setting", "settings", "changer", "change",
     "subject", "notice", "title", "description", "desc", "hint", "tooltip", "caption",
@@ -181,8 +181,10 @@ _PASSWORD_HASH = re.compile(
     r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
     r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
 # What names something else: an OID (`1.2.840.113556.1.4.90`), an address or a version; a dotted
-# import path (`AuthEncoding.AuthEncoding:pw_encrypt`, `pw.contents`); a command-line flag (`--pass`).
-_NAMES_SOMETHING = re.compile(r"^(\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*)$")
+# import path (`AuthEncoding.AuthEncoding:pw_encrypt`, `pw.contents`); a command-line flag (`--pass`);
+# an e-mail address (anonymous FTP's customary password).
+_NAMES_SOMETHING = re.compile(r"^(\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
+                              r"|[\w.+-]+@[\w-]+(\.[\w-]+)+)$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
