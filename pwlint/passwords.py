@@ -77,7 +77,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "prefix", "suffix", "sep", "separator", "delimiter", "marker", "char", "chars", "charset", "alphabet",
     # flags and booleans
     "is", "has", "needs", "should", "use", "uses", "allow", "allowed", "enabled", "disabled",
-    "valid", "invalid", "verified", "match", "matches", "matched", "set", "ok", "usable",
+    "valid", "invalid", "bad", "wrong", "incorrect", "verified", "match", "matches", "matched", "set", "ok", "usable",
     "check", "checks", "checker", "verify", "verifier",
     # things that only go *past* passwords, or that "pass" as a verb hands on (`pass_through`,
     # `pass_mime_types`, `pass_parameter`, a loop's `pass_number`), or do without one
@@ -117,6 +117,8 @@ _CONVERSION_FUNCTIONS = frozenset({
 _TRANSPARENT_METHODS = _CONVERSION_METHODS | {
     "replace", "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map",
     "get_secret_value",
+    # what a password entry holds (GTK's `get_text()`, Qt's `text()`, Tk's `get()` is a keyed reader)
+    "get_text", "text", "toPlainText", "displayText",
 }
 
 # Reversible encodings and encryption, by qualified name: the password can be recovered from the result.
@@ -164,7 +166,7 @@ def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
 _KEYED_READERS = re.compile(
     r"^(get|pop|getlist|getone|getfirst|getvalue|getall|get_argument|get_body_argument|"
     r"get_query_argument|get_arguments|param|params|get_param|getparam|field|get_field|"
-    r"cleaned|arg|argument|value|get_json|option|getoption)$"
+    r"cleaned|arg|argument|value|get_json|option|getoption|get_object|get_widget)$"
 )
 
 # Text that stands in for a password or talks about one: a mask, a template, a field's own name.
@@ -249,12 +251,18 @@ def _spells(text: str, name: str) -> bool:
     """Whether `text` is a name written as constants' and environment variables' are (capitals),
     or one of something other than a password (`password_reset`), whose trailing words are those
     of `name`, whole (`PI_DB_PASSWORD` for `DB_PASSWORD`, `LDAP_BIND_PASSWD` for
-    `auth_ldap_bind_passwd`); a one-word name must be all of it (`PASSWORDRESET`). A test's
+    `auth_ldap_bind_passwd`); a one-word name must be all of it (`PASSWORDRESET`). Any text that
+    is a constant's name less a prefix (`CONF_API_PASSWORD = "api_password"`) is a key. A test's
     `TEST_PASSWORD = "test_password"` is a password."""
     text = text.strip("\0 \t")  # a C string's terminator: `NTPASSWORD = b"NTPASSWORD\0"`
-    if not _IDENTIFIER_LIKE.match(text) or not (text.isupper() or not is_password_name(text)):
+    if not _IDENTIFIER_LIKE.match(text):
         return False
-    return _ends_alike(name_words(text), name_words(name)) or _ends_alike(name_words(name), name_words(text))
+    words, named = name_words(text), name_words(name)
+    if name.isupper() and len(words) < len(named) and _ends_alike(named, words):
+        return True  # a key named by the constant, less its prefix: `CONF_API_PASSWORD = "api_password"`
+    if not (text.isupper() or not is_password_name(text)):
+        return False
+    return _ends_alike(words, named) or _ends_alike(named, words)
 
 
 def _ends_alike(words: tuple[str, ...], of: tuple[str, ...]) -> bool:
