@@ -38,7 +38,8 @@ else:
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
-from pwlint.passwords import SOURCE_CALLS, PasswordOracle, is_password_name, is_secret_text, strip_conversions
+from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, is_password_name, is_placeholder_text, is_secret_text,
+                              strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -219,9 +220,12 @@ def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
 
 
 def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
-    """A named string constant that reads like no password (`passwords.is_secret_text`): a mask
-    (`PASSWORD_MASK = "X" * 10`), an error marker (`FAILED = "FAILED TO DECRYPT PASSWORD!"`). A
-    literal written in place is left to `secret-literal` (`== "this cool password"` is a passphrase)."""
+    """A mask or marker written in place (`"********"`, `"!"` for "no password"), or a named
+    string constant that reads like no password (`passwords.is_secret_text`: `PASSWORD_MASK =
+    "X" * 10`, `FAILED = "FAILED TO DECRYPT PASSWORD!"`). Other literals written in place are left
+    to `secret-literal` (`== "this cool password"` is a passphrase)."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        return is_placeholder_text(_literal_text(expr) or "")
     value = ctx.fold(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else UNKNOWN
     return isinstance(value, (str, bytes)) and not is_secret_text(value)
 

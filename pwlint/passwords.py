@@ -171,7 +171,7 @@ _KEYED_READERS = re.compile(
 
 # Text that stands in for a password or talks about one: a mask, a template, a field's own name.
 _PLACEHOLDER = re.compile(
-    r"^(\s*|[*xX#.\-_?]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
+    r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
     r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
 )
 # A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
@@ -237,8 +237,13 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if name is not None and _spells(text, name):
         return False
-    return not (_PLACEHOLDER.match(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
+    return not (is_placeholder_text(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _is_fragment(bare))
+
+
+def is_placeholder_text(text: str) -> bool:
+    """A mask or a marker that stands where a password would (`********`, `!`, `<password>`)."""
+    return bool(_PLACEHOLDER.match(text.strip()))
 
 
 def _is_fragment(text: str) -> bool:
