@@ -23,10 +23,11 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   Files above the scan root are not read. Git itself is never run.
 * Test code is out of scope by default, as in Semgrep. ``DEFAULT_TEST_PATTERNS`` joins the test
   directories of Semgrep's default ``.semgrepignore`` (``tests/``, ``test/``), pytest's default
-  ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py``, Django's
-  per-app ``tests.py`` and the plain ``test.py`` of a plugin or script (Limnoria's plugins). A pattern ending in ``/`` matches a directory name at any depth; any
-  other pattern matches a file name. ``testing/`` is left out because it is often shipped
-  library code (``numpy.testing``), not tests.
+  ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py`` and Django's
+  per-app ``tests.py``. A pattern ending in ``/`` matches a directory name at any depth; any
+  other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
+  they are often shipped library code (``numpy.testing``, Django's ``test`` management command
+  and ``contrib/messages/test.py``), not tests.
 
 ``FileSet.excluded`` counts pruned entries, not the files beneath them: each excluded ``.py`` or
 ``.pyi`` file counts once and so does each excluded directory, because counting inside a pruned
@@ -88,7 +89,6 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
     "test_*.py",
     "*_test.py",
     "tests.py",
-    "test.py",
     "conftest.py",
 )
 

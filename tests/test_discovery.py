@@ -136,7 +136,6 @@ def test_default_test_patterns_are_documented_choice() -> None:
         "test_*.py",
         "*_test.py",
         "tests.py",
-        "test.py",
         "conftest.py",
     )
 
