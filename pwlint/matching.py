@@ -761,10 +761,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"target"})
         test = compile_value_test(raw["target"], "target")
         return lambda node, c: c.site is not None and test(_receiver(c.site.target), c)
-    if "field-hashes" in raw:
-        _only(raw, {"field-hashes"})
-        globs = _globs(raw["field-hashes"], "field-hashes", line_of(raw, "field-hashes"))
-        return lambda node, c: isinstance(node, cst.Call) and _field_hashes(node, c, globs)
+    if "field-converts" in raw:
+        _only(raw, {"field-converts"})
+        globs = _globs(raw["field-converts"], "field-converts", line_of(raw, "field-converts"))
+        return lambda node, c: isinstance(node, cst.Call) and _field_converts(node, c, globs)
     if "class-bases" in raw:
         _only(raw, {"class-bases"})
         globs = _globs(raw["class-bases"], "class-bases", line_of(raw, "class-bases"))
@@ -779,7 +779,7 @@ def compile_condition(raw: Any) -> Condition:
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
                     "module, statement, module-binds, flows-into, saved-by, calls, in-if, target, class-bases, "
-                    "field-hashes, any or not", "where", line_of(raw))
+                    "field-converts, any or not", "where", line_of(raw))
 
 
 def _compares_itself(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression]) -> bool:
@@ -918,20 +918,20 @@ def _class_bases_match(call: cst.Call, c: Context, globs: Sequence[str]) -> bool
     return made is not None and any(_glob_match(globs, base) for base in c.program.class_bases(*made))
 
 
-def _field_hashes(call: cst.Call, c: Context, globs: Sequence[str]) -> bool:
+def _field_converts(call: cst.Call, c: Context, globs: Sequence[str]) -> bool:
     """The call constructs a project class, and every keyword that hands it a password names a
-    field that hashes what it is given: a column of a hashing type (`sa.Column(PasswordType())`,
-    one of `globs`), a property with a setter, or a descriptor (a project class with `__set__`).
-    Assignment then runs code, which is checked where it is written."""
+    field that converts what it is given: a column of a hashing or encrypting type
+    (`sa.Column(PasswordType())`, one of `globs`), a property with a setter, or a descriptor (a
+    project class with `__set__`). Assignment then runs code, which is checked where it is written."""
     made = c.program.resolve_class(call, c.model, c.scope) if c.program is not None else None
     if made is None:
         return False
     model, owner = made
     keywords = [arg.keyword.value for arg in call.args if arg.keyword is not None and c.oracle.carries(arg.value, c.scope)]
-    return bool(keywords) and all(_hashing_field(model, owner, name, c, globs) for name in keywords)
+    return bool(keywords) and all(_converting_field(model, owner, name, c, globs) for name in keywords)
 
 
-def _hashing_field(model: ModuleModel, owner: Scope, name: str, c: Context, globs: Sequence[str]) -> bool:
+def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, globs: Sequence[str]) -> bool:
     accessor = owner.children.get(name)
     if accessor is not None and isinstance(accessor.node, cst.FunctionDef):
         return any(dotted(decorator.decorator) == f"{name}.setter" for decorator in accessor.node.decorators)
