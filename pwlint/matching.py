@@ -1150,7 +1150,8 @@ def _requires_password(raw: Any) -> bool:
         return False
     predicate = raw.get("is")
     names = [predicate] if isinstance(predicate, str) else (predicate or [])
-    if names and all(name in ("password", "password-input", "password-name", "encoded-password") for name in names):
+    if names and all(name in ("password", "password-input", "password-name", "encoded-password", "names-password")
+                     for name in names):
         return True
     return any(_requires_password(value) for key, value in raw.items() if key not in ("not", "any", "is"))
 
