@@ -487,7 +487,8 @@ class PasswordOracle:
         number. A constant that holds a password (`ADMIN_PASSWORD = "hunter2"`) still carries it."""
         value = fold(expr, self.model, scope, self.program.constant if self.program is not None else None)
         if isinstance(value, (str, bytes)):
-            return not is_secret_text(value, name)
+            # an empty default (`DB_PASSWORD = ""`) is set at run time, to a password
+            return bool(value.strip()) and not is_secret_text(value, name)
         return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
 
     def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
