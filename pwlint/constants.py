@@ -67,23 +67,20 @@ def fold(expr: Optional[cst.BaseExpression], model: ModuleModel, scope: Scope, i
         return UNKNOWN
 
 
-def _integer(expr: cst.Integer, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _integer(expr: cst.Integer, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     return int(expr.value.replace("_", ""), 0)
 
 
-def _float(expr: cst.Float, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _float(expr: cst.Float, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     return float(expr.value.replace("_", ""))
 
 
-def _string(expr: cst.SimpleString, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _string(expr: cst.SimpleString, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     return expr.evaluated_value
 
 
 def _concatenated(expr: cst.ConcatenatedString, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+                  depth: int) -> Any:
     left = fold(expr.left, model, scope, imported, depth)
     right = fold(expr.right, model, scope, imported, depth)
     if left is UNKNOWN or right is UNKNOWN:
@@ -112,8 +109,7 @@ def _too_big(left: Any, right: Any, op: cst.BaseBinaryOp) -> bool:
     return bits > _MAX_BITS
 
 
-def _unary(expr: cst.UnaryOperation, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _unary(expr: cst.UnaryOperation, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     value = fold(expr.expression, model, scope, imported, depth)
     if value is UNKNOWN:
         return UNKNOWN
@@ -127,7 +123,7 @@ def _unary(expr: cst.UnaryOperation, model: ModuleModel, scope: Scope, imported:
 
 
 def _sequence(expr: cst.Tuple | cst.List, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+              depth: int) -> Any:
     values = []
     for element in expr.elements:
         if isinstance(element, cst.StarredElement):
@@ -139,8 +135,7 @@ def _sequence(expr: cst.Tuple | cst.List, model: ModuleModel, scope: Scope, impo
     return tuple(values)
 
 
-def _dict(expr: cst.Dict, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _dict(expr: cst.Dict, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     """A dict display with constant keys and values (Django's `AUTH_PASSWORD_VALIDATORS` entries)."""
     values = {}
     for element in expr.elements:
@@ -154,8 +149,7 @@ def _dict(expr: cst.Dict, model: ModuleModel, scope: Scope, imported: Optional[I
     return values
 
 
-def _subscript(expr: cst.Subscript, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-               depth: int) -> Any:
+def _subscript(expr: cst.Subscript, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     """`SCHEMES["default"]`, `ROUNDS[0]`: one item of a constant mapping or sequence."""
     if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
         return UNKNOWN
@@ -168,8 +162,7 @@ def _subscript(expr: cst.Subscript, model: ModuleModel, scope: Scope, imported: 
     return UNKNOWN
 
 
-def _name(expr: cst.Name, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _name(expr: cst.Name, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     if expr.value in _NAMED:
         return _NAMED[expr.value]
     owner = scope.lookup(expr.value)
@@ -178,8 +171,7 @@ def _name(expr: cst.Name, model: ModuleModel, scope: Scope, imported: Optional[I
     return assigned_value(owner, expr.value, model, imported, depth)
 
 
-def _attribute(expr: cst.Attribute, model: ModuleModel, scope: Scope, imported: Optional[Imported],
-            depth: int) -> Any:
+def _attribute(expr: cst.Attribute, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
     """`self.X` and `cls.X` read a constant assigned once in the enclosing class body; other
     attributes, a constant of the module or class they name."""
     if not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")):
@@ -216,7 +208,7 @@ def assigned_value(owner: Scope, name: str, model: ModuleModel, imported: Option
     return fold(values[0], model, owner, imported, depth)
 
 
-_FOLDERS: dict[str, Callable[[Any, ModuleModel, Scope, int], Any]] = {  # by libcst node class name
+_FOLDERS: dict[str, Callable[[Any, ModuleModel, Scope, Optional[Imported], int], Any]] = {  # by libcst node class name
     "Integer": _integer,
     "Float": _float,
     "SimpleString": _string,

@@ -221,13 +221,12 @@ def _is_empty(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
 
 def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """A mask or marker written in place (`"********"`, `"!"` for "no password"), or a named
-    string constant that reads like no password (`passwords.is_secret_text`: `PASSWORD_MASK =
+    constant whose value is no password (`PasswordOracle.names_no_password`: `PASSWORD_MASK =
     "X" * 10`, `FAILED = "FAILED TO DECRYPT PASSWORD!"`). Other literals written in place are left
     to `secret-literal` (`== "this cool password"` is a passphrase)."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         return is_placeholder_text(_literal_text(expr) or "")
-    value = ctx.fold(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else UNKNOWN
-    return isinstance(value, (str, bytes)) and not is_secret_text(value)
+    return isinstance(expr, (cst.Name, cst.Attribute)) and ctx.oracle.names_no_password(expr, ctx.scope)
 
 
 def _is_record_password(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:

@@ -462,7 +462,7 @@ class PasswordOracle:
             if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
                 return None
             constant = owner is None or owner.kind == "module"
-            if constant and isinstance(node, cst.Name) and self._names_text(node, scope, name):
+            if constant and isinstance(node, cst.Name) and self.names_no_password(node, scope):
                 return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
@@ -480,15 +480,15 @@ class PasswordOracle:
         return bool(values) and all(isinstance(value, cst.Call) and (self.model.qualified_name(value.func, scope) or "")
                                     in _WORKING_DIRECTORY for value in values)
 
-    def _names_text(self, expr: cst.BaseExpression, scope: Scope, name: str) -> bool:
-        """A constant named for a password whose value is none: text that is no password
+    def names_no_password(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """A constant (`NAME` or `owner.NAME`) whose value is no password: text that is no password
         (`is_secret_text`: an enumeration's choice `Restriction.PASSWORD = "password"`, an error
         marker `FAILED = "FAILED TO DECRYPT PASSWORD!"`, an environment variable's name) or a
         number. A constant that holds a password (`ADMIN_PASSWORD = "hunter2"`) still carries it."""
         value = fold(expr, self.model, scope, self.program.constant if self.program is not None else None)
         if isinstance(value, (str, bytes)):
             # an empty default (`DB_PASSWORD = ""`) is set at run time, to a password
-            return bool(value.strip()) and not is_secret_text(value, name)
+            return bool(value.strip()) and not is_secret_text(value, terminal_name(expr))
         return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
 
     def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
@@ -512,7 +512,7 @@ class PasswordOracle:
     def _attribute_carries(self, expr: cst.Attribute, scope: Scope) -> Optional[Flow]:
         attr = expr.attr.value
         if is_password_name(attr):
-            if self._names_text(expr, scope, attr):
+            if self.names_no_password(expr, scope):
                 return None
             return self._source(attr, expr, stored=_RECORD.match(terminal_name(expr.value) or "") is not None)
         if attr in ("data", "value"):
