@@ -735,10 +735,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"statement"})
         kinds = _globs(raw["statement"], "statement", line_of(raw, "statement"))
         return lambda node, c: _statement_kind(c.statement) in kinds
-    if "module-binds" in raw:
-        _only(raw, {"module-binds"})
-        names = _globs(raw["module-binds"], "module-binds", line_of(raw, "module-binds"))
-        return lambda node, c: any(site.kind == "bind" and _glob_match(names, site.name) for site in c.model.sites)
+    if "binds-beside" in raw:
+        _only(raw, {"binds-beside"})
+        names = _globs(raw["binds-beside"], "binds-beside", line_of(raw, "binds-beside"))
+        return lambda node, c: any(_glob_match(names, name) for name in _bound_beside(node, c))
     if "flows-into" in raw:
         _only(raw, {"flows-into"})
         globs = _globs(raw["flows-into"], "flows-into", line_of(raw, "flows-into"))
@@ -777,8 +777,23 @@ def compile_condition(raw: Any) -> Condition:
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
-                    "module, statement, module-binds, flows-into, saved-by, calls, in-if, target, class-bases, "
+                    "module, statement, binds-beside, flows-into, saved-by, calls, in-if, target, class-bases, "
                     "field-converts, any or not", "where", line_of(raw))
+
+
+def _bound_beside(node: cst.CSTNode, c: Context) -> Iterator[str]:
+    """The names set together with this binding: for a keyword, the call's other keywords
+    (`settings.configure(INSTALLED_APPS=..., DATABASES=...)`, but not `override_settings(INSTALLED_APPS=...)`
+    in a test, which changes one setting for a while); else the module's top-level assignments."""
+    if isinstance(node, cst.Arg):
+        call = next((site.node for site in c.model.sites if site.kind == "call" and
+                     any(arg is node for arg in site.node.args)), None)  # type: ignore[attr-defined]
+        if call is not None:
+            yield from (arg.keyword.value for arg in call.args if arg.keyword is not None)
+        return
+    for site in c.model.sites:
+        if site.kind == "bind" and site.scope is c.model.module_scope and isinstance(site.target, cst.Name):
+            yield site.name
 
 
 def _compares_itself(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression]) -> bool:
@@ -827,7 +842,7 @@ def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:
         return True
     if c.program is None or c.scope.kind != "function":
         return False
-    targets = _assigned_names(c.statement)
+    targets = _carriers(c.statement, node, c.model, c.scope)
     if not any(_mentions(value, node, targets) for value in c.scope.returns):
         return False
     callers = c.program.callers(c.scope)
@@ -838,7 +853,7 @@ def _flows_into(node: cst.CSTNode, c: Context, globs: Sequence[str]) -> bool:
 
 def _passed_on(node: cst.CSTNode, statement: Optional[cst.CSTNode], model: ModuleModel, scope: Scope,
                globs: Sequence[str]) -> bool:
-    targets = _assigned_names(statement)
+    targets = _carriers(statement, node, model, scope)
     for site in model.sites:
         if site.kind != "call" or site.scope is not scope or site.node is node:
             continue
@@ -963,19 +978,63 @@ def spelled(expr: cst.BaseExpression) -> str:
     return "?"
 
 
-def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
-    names: set[str] = set()
-    if isinstance(statement, cst.SimpleStatementLine):
-        for small in statement.body:
-            if isinstance(small, cst.Assign):
-                names |= {t.target.value for t in small.targets if isinstance(t.target, cst.Name)}
-            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(small.target, cst.Name):
-                names.add(small.target.value)
+def _carriers(statement: Optional[cst.CSTNode], node: cst.CSTNode, model: ModuleModel, scope: Scope) -> set[str]:
+    """The names, as spelled, that hold this node's result somewhere in its scope: what its statement
+    assigns, then whatever is assigned from those (`post = {"pw": md5(pw)}`, then `body = dumps(post)`).
+    Order is ignored: a scope that reuses a name for something else over-counts, which errs towards
+    the value reaching the call."""
+    names = _assigned_names(statement)
+    if not names:
+        return names
+    flows = [(name, value) for name, values in scope.assignments.items() for value in values]
+    for site in model.sites:
+        if site.scope is not scope:
+            continue
+        if site.kind == "bind" and site.value is not None and isinstance(site.target, (cst.Attribute, cst.Subscript)):
+            flows.append((spelled(site.target), site.value))
+        elif site.kind == "call" and _is_effect(site):
+            flows.extend((name, site.node) for name in _assigned_names(site.statement))
+    grew = True
+    while grew:
+        grew = False
+        for name, value in flows:
+            if name not in names and _mentions(value, node, names):
+                names.add(name)
+                grew = True
     return names
 
 
+def _is_effect(site: Site) -> bool:
+    """Whether a call site is a whole statement of its own, called for what it does to its receiver."""
+    statement = site.statement
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, cst.Expr) and small.value is site.node for small in statement.body)
+
+
+def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
+    """What a statement binds, as spelled: `digest`, `self.digest`, `data[]`; and the receiver of a
+    method called for its effect, which the call changes (`ctx` in `ctx.update(password)`)."""
+    names: set[str] = set()
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
+                    isinstance(small.value.func, cst.Attribute) and _is_carrier(small.value.func.value):
+                names.add(spelled(small.value.func.value))
+            elif isinstance(small, cst.Assign):
+                names |= {spelled(t.target) for t in small.targets if _is_carrier(t.target)}
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and _is_carrier(small.target):
+                names.add(spelled(small.target))
+    return names
+
+
+def _is_carrier(expr: cst.CSTNode) -> bool:
+    """A name, attribute or subscript: a place a value is kept under a name (`cst` loads lazily, so no tuple
+    of its classes at import)."""
+    return isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript))
+
+
 def _mentions(expr: cst.CSTNode, node: cst.CSTNode, names: set[str]) -> bool:
-    if expr is node or (isinstance(expr, cst.Name) and expr.value in names):
+    if expr is node or (_is_carrier(expr) and spelled(expr) in names):
         return True
     return any(_mentions(child, node, names) for child in expr.children)
 
