@@ -41,6 +41,8 @@ class Scope:
     params: dict[str, cst.Param] = field(default_factory=dict)
     # names bound by other means (for targets, with, except, imports, del): not foldable
     opaque: set[str] = field(default_factory=set)
+    # names bound by `except ... as`: an exception, whatever its name says (`except Warning as pw`)
+    caught: set[str] = field(default_factory=set)
     # functions and classes defined directly in this scope, by name (the last definition wins)
     children: dict[str, "Scope"] = field(default_factory=dict)
     returns: list[cst.BaseExpression] = field(default_factory=list)
@@ -396,6 +398,11 @@ class _ModelBuilder:
             self.scope.bind(node.asname.name.value, node.item)
         elif node.asname is not None:
             self._bind_loose(node.asname.name, None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            self.scope.opaque.add(node.name.name.value)
+            self.scope.caught.add(node.name.name.value)
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is None:

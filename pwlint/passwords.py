@@ -218,6 +218,8 @@ def is_password_source_function(name: str) -> bool:
     words = name_words(name)
     if not words or not any(_is_password_word(word) for word in words):
         return False
+    if words == ("pwd",):  # ftplib's `FTP.pwd()`, a shell's: the working directory
+        return False
     if words[0] in _NOT_SOURCE_VERBS:
         return False
     return not any(word in _NOT_PASSWORD_WORDS for word in words)
@@ -458,6 +460,8 @@ class PasswordOracle:
             if name != assume.param:
                 return None
             return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
+        if owner is not None and name in owner.caught:
+            return None
         if is_password_name(name):
             if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
                 return None
