@@ -27,7 +27,9 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   per-app ``tests.py``. A pattern ending in ``/`` matches a directory name at any depth; any
   other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
   they are often shipped library code (``numpy.testing``, Django's ``test`` management command
-  and ``contrib/messages/test.py``), not tests.
+  and ``contrib/messages/test.py``), not tests. A module that defines a test case is test code
+  wherever it sits (``is_test_support``): Kotti's ``testing.py`` and rdiffweb's ``test.py`` ship
+  base classes for the projects' tests, with their fixtures' passwords.
 
 ``FileSet.excluded`` counts pruned entries, not the files beneath them: each excluded ``.py`` or
 ``.pyi`` file counts once and so does each excluded directory, because counting inside a pruned
@@ -93,6 +95,15 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
 )
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+
+# `class FunctionalTestBase(TestCase):`, `class WebCase(helper.CPWebCase):` at the top level
+_TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:TestCase|WebCase)\s*[,)]", re.MULTILINE)
+
+
+def is_test_support(data: bytes) -> bool:
+    """Whether a module is written for tests although its path does not say so: it defines a
+    unittest-style test case. Read from the bytes, so the choice costs no parse."""
+    return (b"TestCase" in data or b"WebCase" in data) and _TEST_CASE.search(data) is not None
 
 # Excluded directories that never hold source: pruned without counting, else every scan would
 # report each __pycache__ and .git as an exclusion and the count would say nothing.

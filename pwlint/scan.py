@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Optional, Sequence, Union
 
 from pwlint.discovery import (DEFAULT_EXCLUDES, DEFAULT_TEST_PATTERNS, FileSet, describe_error, discover, not_regular,
-                              find_root, relative_posix)
+                              find_root, is_test_support, relative_posix)
 from pwlint.findings import FileProblem, Finding, Observation, ScanResult
 from pwlint.prefilter import Focus, Prefilter, Selection
 from pwlint.ruleset import LISTS_FILE, Rule, RuleError, builtin_rules_dir, load_profiles, load_rules
@@ -215,7 +215,9 @@ def _scan(settings: Settings, loaded: LoadedRules, progress: Optional["Progress"
     for path in files.files:
         relative = relative_posix(path, root)
         read = read_source(path, settings.max_file_size)
-        if isinstance(read, bytes):
+        if isinstance(read, bytes) and not settings.include_tests and is_test_support(read):
+            result.skipped_tests += 1
+        elif isinstance(read, bytes):
             contents[relative] = read
         else:
             result.problems.append(FileProblem(relative, 0, 0, read))
