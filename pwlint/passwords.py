@@ -85,6 +85,20 @@ _NOT_PASSWORD_WORDS = frozenset({
     "param", "params", "number", "passwordless",
 })
 
+# A function named with one of these verbs and for passwords takes one (`hash_password(raw)`,
+# `set_password(self, value)`); a method with one of the strict ones takes one in a class for
+# passwords (a hasher's `encode`, `_encrypt`, `verify`).
+_HASHING_VERBS = frozenset({"hash", "encrypt", "encode", "crypt", "digest", "check", "verify", "make", "set"})
+_STRICT_HASHING_VERBS = frozenset({"hash", "encrypt", "encode", "crypt", "digest", "check", "verify"})
+# Parameters of such a function that are not the password, and those that name one without
+# saying "password" (`raw`, `clearvalue`, `givenpw`, `word`): matched inside the name.
+_NOT_THE_PASSWORD = re.compile(
+    r"(?i)salt|hash|digest|encoded|stored|reference|user|login|email|round|iteration|cost|algorithm|^alg$|method"
+    r"|scheme|name|realm|prefix|key|request|context|^ctx$|protocol|^fn?$|func|callback|^cb$|handler|^cls$|^self$"
+    r"|credential|creds|account|record|config|option|setting|form|entry|entries")
+_NAMES_THE_PASSWORD = re.compile(
+    r"(?i)raw|clear|plain|secret|word|pw|value|text|candidate|attempt|given|entered|input|phrase|^s$|^string$")
+
 # Words that name something else only after a password word: `kpasswd_host` is a server's name,
 # `plex_server_password` the server's password.
 _NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn"})
@@ -210,6 +224,39 @@ def is_password_name(name: str) -> bool:
     if first is None:
         return False
     return not any(word in _NOT_PASSWORD_WORDS for word in words) and _NOT_PASSWORD_AFTER.isdisjoint(words[first:])
+
+
+def password_parameter(function: Scope) -> Optional[str]:
+    """The parameter that takes the password in a function made to hash or check one, when no
+    parameter's name says so: `raw` in `def hash_password(raw)`, `clearvalue` in a password
+    hasher's `_encrypt(self, clearvalue, salt)`: the first that reads like one, or the only one that
+    names nothing else."""
+    node = function.node
+    if function.kind != "function" or not isinstance(node, cst.FunctionDef):
+        return None
+    words = name_words(function.name)
+    if _HASHING_VERBS.isdisjoint(words):
+        return None
+    if not any(_is_password_word(word) for word in words) and (
+            not _STRICT_HASHING_VERBS.intersection(words) or not _in_password_class(function)):
+        return None
+    params = [param.name.value for param in (*node.params.posonly_params, *node.params.params)]
+    if function.self_name() is not None:
+        params = params[1:]
+    if any(is_password_name(param) for param in params):
+        return None
+    candidates = [param for param in params if not _NOT_THE_PASSWORD.search(param)]
+    named = next((param for param in candidates if _NAMES_THE_PASSWORD.search(param)), None)
+    return named or (candidates[0] if len(candidates) == 1 else None)
+
+
+def _in_password_class(function: Scope) -> bool:
+    """A method of a class named for passwords or hashing them, or based on one (`MD5Hasher(PasswordHasher)`)."""
+    owner = function.enclosing_class()
+    if owner is None or not isinstance(owner.node, cst.ClassDef):
+        return False
+    names = [owner.name, *(terminal_name(base.value) or "" for base in owner.node.bases)]
+    return any(_is_password_word(word) or word == "hasher" for name in names for word in name_words(name))
 
 
 @lru_cache(maxsize=4096)
@@ -462,6 +509,8 @@ class PasswordOracle:
             return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
         if owner is not None and name in owner.caught:
             return None
+        if owner is not None and name in owner.params and name == password_parameter(owner):
+            return self._source(name, node if node is not None else scope.node)
         if is_password_name(name):
             if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
                 return None
