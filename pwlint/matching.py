@@ -199,7 +199,29 @@ def _is_secret_literal(expr: Optional[cst.BaseExpression], ctx: Context) -> bool
     if name is not None and isinstance(expr, cst.Name) and not is_password_name(expr.value):
         value = ctx.fold(expr)
         return isinstance(value, (str, bytes)) and is_secret_text(value, name) and _judged(expr, ctx)
-    return _judged(expr if is_secret_literal(expr, name) else None, ctx)
+    if not is_secret_literal(expr, name) or _shared_in_dict(expr, ctx):
+        return False
+    return _judged(expr, ctx)
+
+
+def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A dict entry's text that two entries for other things than passwords hold too is what the
+    dict maps names to (`{"smtp_host": "mail_settings", "smtp_port": "mail_settings", "smtp_password":
+    "mail_settings"}`, a form's fields to their section), not a secret. One is not enough:
+    `{"user": "admin1!", "password": "admin1!", "password2": "admin1!"}` is a credential."""
+    site = ctx.site
+    if site is None or not isinstance(site.node, cst.DictElement) or site.statement is None:
+        return False
+    text = _literal_text(value)
+    pending: list[cst.CSTNode] = [site.statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Dict) and any(element is site.node for element in node.elements):
+            return sum(isinstance(element, cst.DictElement) and _literal_text(element.value) == text
+                       and not is_password_name(_literal_text(element.key) or "password")
+                       for element in node.elements) >= 2
+        pending.extend(node.children)
+    return False
 
 
 def _judged(secret: Optional[cst.BaseExpression], ctx: Context) -> bool:
@@ -226,6 +248,9 @@ def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     to `secret-literal` (`== "this cool password"` is a passphrase)."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         return is_placeholder_text(_literal_text(expr) or "")
+    if isinstance(expr, cst.BinaryOperation):  # a mask built in place: `"x" * 10`
+        value = ctx.fold(expr)
+        return isinstance(value, str) and is_placeholder_text(value)
     return isinstance(expr, (cst.Name, cst.Attribute)) and ctx.oracle.names_no_password(expr, ctx.scope)
 
 
@@ -445,16 +470,20 @@ def _compile_transform(raw: Mapping[str, Any]) -> Optional[Callable[[Any], Any]]
         if "index" in raw:
             raise SpecError("`index` needs `split`", "index", line_of(raw, "index"))
         return None
-    sep, index = raw["split"], raw.get("index", 0)
-    if not isinstance(sep, str) or not isinstance(index, int):
-        raise SpecError("`split` takes a separator string and `index` an integer", "split", line_of(raw, "split"))
+    seps, index = raw["split"], raw.get("index", 0)
+    seps = [seps] if isinstance(seps, str) else seps
+    if not isinstance(seps, list) or not seps or not all(isinstance(sep, str) and sep for sep in seps) \
+            or not isinstance(index, int):
+        raise SpecError("`split` takes a separator string or a list of them, and `index` an integer", "split",
+                        line_of(raw, "split"))
+    separators = re.compile("|".join(re.escape(sep) for sep in seps))
 
     def transform(value: Any) -> Any:
         if isinstance(value, bytes):
             value = value.decode("latin-1")
         if not isinstance(value, str):
             return UNKNOWN
-        parts = value.split(sep)
+        parts = separators.split(value)
         if index >= len(parts):
             return UNKNOWN
         part = parts[index]
