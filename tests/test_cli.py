@@ -456,3 +456,25 @@ def test_rules_command_does_not_import_libcst() -> None:
     modules = _modules_after("import contextlib, io\nfrom pwlint.cli import main\n"
                              "with contextlib.redirect_stdout(io.StringIO()):\n    main(['rules'])")
     assert "libcst" not in modules
+
+
+def test_a_module_that_defines_a_test_case_is_test_code_wherever_it_sits(tmp_path: Path) -> None:
+    """Kotti's `testing.py` and rdiffweb's `test.py` ship base classes for tests, with fixture passwords."""
+    write_tree(tmp_path, {
+        "shop/testing.py": textwrap.dedent("""\
+            from cherrypy.test import helper
+
+
+            class WebCase(helper.CPWebCase):
+                USERNAME = "admin"
+                PASSWORD = "admin123-fixture"
+            """),
+        "shop/settings.py": 'SMTP_PASSWORD = "Tr0ub4dor&3-live"\n',
+    })
+
+    default = run_pwlint("check", ".", "--format", "json", cwd=tmp_path)
+    everything = run_pwlint("check", ".", "--format", "json", "--include-tests", cwd=tmp_path)
+
+    assert [f["path"] for f in json.loads(default.stdout)["findings"]] == ["shop/settings.py"]
+    assert "1 skipped as tests" in run_pwlint("check", ".", cwd=tmp_path).stdout
+    assert sorted(f["path"] for f in json.loads(everything.stdout)["findings"]) == ["shop/settings.py", "shop/testing.py"]
