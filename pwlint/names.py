@@ -29,6 +29,10 @@ else:
 ScopeNode = Union["cst.Module", "cst.FunctionDef", "cst.ClassDef", "cst.Lambda"]
 
 
+# Methods that put a value into a container: `insert`'s value is its second argument.
+_FILLING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add"})
+
+
 @dataclass(eq=False)
 class Scope:
     """A module, class or function body: the names it binds and the values bound to them."""
@@ -43,6 +47,9 @@ class Scope:
     opaque: set[str] = field(default_factory=set)
     # names bound by `except ... as`: an exception, whatever its name says (`except Warning as pw`)
     caught: set[str] = field(default_factory=set)
+    # what is put into a local container after it is made (`lines.append(f"password = {pw}")`): it
+    # holds those too, although they are no value assigned to its name
+    filled: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     # functions and classes defined directly in this scope, by name (the last definition wins)
     children: dict[str, "Scope"] = field(default_factory=dict)
     returns: list[cst.BaseExpression] = field(default_factory=list)
@@ -158,16 +165,17 @@ class ModuleModel:
             # `try: import crypt / except ImportError: crypt = None` still means the module
             return self.imports.get(name, name)
         values = owner.assignments.get(name, [])
-        if name in owner.opaque or len(values) != 1:
+        if name in owner.opaque or not values or (len(values) > 1 and owner.kind == "module"):
             return self.imports.get(name, name) if owner.kind == "module" else name
-        value = values[0]
-        if isinstance(value, (cst.Call, cst.Attribute)) or (
-            isinstance(value, cst.Name) and value.value != name
-        ):
-            resolved = self.qualified_name(value, owner, depth + 1)
-            if resolved:
-                return resolved
-        return name
+        # a name bound more than once resolves when every value does, alike: a file opened to read,
+        # then to write (`with open(path) as f` ... `with open(path, "w") as f`)
+        resolved = {self._qualify_value(value, name, owner, depth) for value in values}
+        return resolved.pop() if len(resolved) == 1 and None not in resolved else name
+
+    def _qualify_value(self, value: cst.BaseExpression, name: str, owner: Scope, depth: int) -> Optional[str]:
+        if isinstance(value, (cst.Call, cst.Attribute)) or (isinstance(value, cst.Name) and value.value != name):
+            return self.qualified_name(value, owner, depth + 1) or None
+        return None
 
 
 def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
@@ -462,6 +470,18 @@ class _ModelBuilder:
         for arg in node.args:
             if arg.keyword is not None:
                 self._site("bind", arg, name=arg.keyword.value, value=arg.value)
+        self._fill(node)
+
+    def _fill(self, node: cst.Call) -> None:
+        """`lines.append(value)` on a list this function made: the list holds the value."""
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.attr.value in _FILLING_METHODS and func.value.value in self.scope.assignments):
+            return
+        values = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+        index = 1 if func.attr.value == "insert" else 0
+        if index < len(values):
+            self.scope.filled.setdefault(func.value.value, []).append(values[index])
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         self._site("compare", node)

@@ -82,7 +82,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     # things that only go *past* passwords, or that "pass" as a verb hands on (`pass_through`,
     # `pass_mime_types`, `pass_parameter`, a loop's `pass_number`), or do without one
     "through", "thru", "by", "bypass", "mime", "extension", "extensions", "parameter", "parameters",
-    "param", "params", "number", "passwordless",
+    "param", "params", "number", "passwordless", "must", "can", "args", "kwargs",
 })
 
 # A function named with one of these verbs and for passwords takes one (`hash_password(raw)`,
@@ -545,8 +545,10 @@ class PasswordOracle:
         return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
 
     def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
-        """What the values bound to a local name carry: its assignments, or its callers' arguments."""
-        return self._memoised((id(owner.node), name), lambda: self._first(owner.assignments.get(name, []), owner) or (
+        """What the values bound to a local name carry: its assignments and what was put into it, or
+        its callers' arguments."""
+        return self._memoised((id(owner.node), name), lambda: self._first(
+            [*owner.assignments.get(name, []), *owner.filled.get(name, [])], owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
     def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
