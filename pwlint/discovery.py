@@ -96,14 +96,15 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
-# `class FunctionalTestBase(TestCase):`, `class WebCase(helper.CPWebCase):` at the top level
-_TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:TestCase|WebCase)\s*[,)]", re.MULTILINE)
+# `class FunctionalTestBase(TestCase):`, `class WebCase(helper.CPWebCase):`, a Plone test layer
+# (`class Fixture(PloneSandboxLayer):`) at the top level
+_TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:TestCase|WebCase|SandboxLayer)\s*[,)]", re.MULTILINE)
 
 
 def is_test_support(data: bytes) -> bool:
     """Whether a module is written for tests although its path does not say so: it defines a
     unittest-style test case. Read from the bytes, so the choice costs no parse."""
-    return (b"TestCase" in data or b"WebCase" in data) and _TEST_CASE.search(data) is not None
+    return (b"TestCase" in data or b"WebCase" in data or b"SandboxLayer" in data) and _TEST_CASE.search(data) is not None
 
 # Excluded directories that never hold source: pruned without counting, else every scan would
 # report each __pycache__ and .git as an exclusion and the count would say nothing.

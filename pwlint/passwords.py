@@ -56,6 +56,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     # derived, non-cleartext values
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
     "encoded", "enc", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf", "scheme", "schemes",
+    "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers", "backend",
     "key", "keys", "token", "tokens", "masked", "mask", "redacted", "obfuscated",
     # metadata about passwords
@@ -83,6 +84,9 @@ _NOT_PASSWORD_WORDS = frozenset({
     # `pass_mime_types`, `pass_parameter`, a loop's `pass_number`), or do without one
     "through", "thru", "by", "bypass", "mime", "extension", "extensions", "parameter", "parameters",
     "param", "params", "number", "passwordless", "must", "can", "args", "kwargs",
+    # what is done with a password, or runs to get one: `password_action`, `MASTER_PASSWORD_HOOK`,
+    # `PasswordExecCommand`, a `save_password` flag, a `password_based` account
+    "action", "hook", "cmd", "command", "exec", "save", "based",
 })
 
 # A function named with one of these verbs and for passwords takes one (`hash_password(raw)`,
@@ -110,6 +114,7 @@ _NOT_SOURCE_VERBS = frozenset({
     "send", "mask", "redact", "log", "print", "compare", "delete", "remove", "clear", "expire",
     "require", "must", "create", "random", "new", "salt", "apply", "post", "put", "sync", "test",
     "validated", "identify", "upgrade",
+    "hide", "scrub", "sanitize", "sanitise", "censor", "obscure", "obfuscate", "strip", "filter", "blank",
 })
 
 # Calls known to return the user's password (beyond names that say so).
@@ -155,8 +160,8 @@ _HASHING_RECEIVER = re.compile(r"(?i)(context|ctx|passlib|hasher|handler|hash|pw
 _DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded", "crypt", "crypted", "encrypted",
                             "cipher", "ciphertext", "key", "token", "signature", "mac"})
 # Receivers whose password attribute is a stored record's value (`self.password`, `user.password`).
-_RECORD = re.compile(r"(?i)^_*(self|cls|user|users|u|account|member|customer|profile|instance|obj|record|row|"
-                     r"entry|person|admin|owner|principal|identity|current_user|db_user|model)$")
+_RECORD = re.compile(r"(?i)^_*(\w+_)?(self|cls|user|users|u|account|member|customer|profile|instance|obj|record|row|"
+                     r"entry|person|admin|owner|principal|identity|model)(_?obj(ect)?|\d+)?$")  # `from_user`, `userobj`
 
 # `"%(password)s" % mapping` and `"{password}".format(**mapping)` pull a password out of a mapping by name.
 _PERCENT_FIELDS = re.compile(r"%\((\w+)\)")
@@ -186,7 +191,7 @@ _KEYED_READERS = re.compile(
 # Text that stands in for a password or talks about one: a mask, a template, a field's own name.
 _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
-    r"password|passwd|pwd|pass|your[_ -]?password|\*+))$"
+    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+))$"
 )
 # A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
 _FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}")

@@ -93,14 +93,16 @@ def test_class_constants_fold_through_self() -> None:
 # -- password-ness -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["password", "new_password1", "getPassword", "db_passwd", "pwd", "EMAIL_PASSWORD",
-                                  "passphrase", "user_pass"])
+                                  "passphrase", "user_pass", "pw2", "saved_password"])
 def test_password_names(name: str) -> None:
     assert is_password_name(name)
 
 
 @pytest.mark.parametrize("name", ["password_hash", "hashed_password", "PASSWORD_MIN_LENGTH", "password_reset_url",
                                   "pw_changed_at", "is_password_set", "PASSWORD_HASHERS", "bypass", "compass",
-                                  "SECURITY_PASSWORD_SALT", "password_field"])
+                                  "SECURITY_PASSWORD_SALT", "password_field", "password_scheme", "pw_md5",
+                                  "user_pw_b64", "password_sha256", "password_action", "MASTER_PASSWORD_HOOK",
+                                  "must_pass_as_kwargs"])
 def test_names_that_hold_hashes_or_metadata(name: str) -> None:
     assert not is_password_name(name)
 
