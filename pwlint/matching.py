@@ -168,8 +168,11 @@ def is_secret_literal(expr: Optional[cst.BaseExpression], name: Optional[str] = 
 
 
 def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optional[cst.BaseExpression]:
-    """`os.environ.get("DB_PASSWORD", "hunter2")`: a lookup whose fallback is a hard-coded secret;
-    the secret literal, or None."""
+    """`os.environ.get("DB_PASSWORD", "hunter2")`, `password or "hunter2"`: a lookup whose fallback
+    is a hard-coded secret; the secret literal, or None."""
+    if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or) and depth <= 4:
+        fallback: Optional[cst.BaseExpression] = expr.right
+        return fallback if is_secret_literal(fallback) else secret_fallback(fallback, depth + 1)
     if not isinstance(expr, cst.Call) or depth > 4 or not isinstance(expr.func, (cst.Attribute, cst.Name)):
         return None
     name = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else expr.func.value
@@ -1159,7 +1162,7 @@ _PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "messag
 # A password reaches code through a name containing one of these, or through getpass; as regular
 # expressions over lower-cased bytes (a bare `pass` would match every `pass` statement).
 PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "pw(?![a-z])(?<![a-z]pw)",
-                   "_pass", "pass_", "userpass", "adminpass", "rootpass", "dbpass", "mdp", "senha",
+                   "_pass", "pass_", "-pass(?![a-z])", "userpass", "adminpass", "rootpass", "dbpass", "mdp", "senha",
                    "kennwort", "contrase")
 
 

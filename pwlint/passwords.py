@@ -72,7 +72,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "shell", "gecos", "uid", "gid", "home",  # the fields of a Unix passwd entry (`pw_shell`, `pw_uid`)
     "help", "prompt", "placeholder", "widget", "form", "forms", "template", "view", "views", "page",
     "name", "type", "id", "mode", "env", "var", "error", "errors", "err", "mismatch", "msg", "message", "text",
-    "manager", "mgr", "store", "storage", "keyring", "vault", "table", "column",
+    "store", "table", "column",
     "option", "options", "config", "setting", "settings", "changer", "change",
     "subject", "notice", "title", "description", "desc", "hint", "tooltip", "caption",
     "prefix", "suffix", "sep", "separator", "delimiter", "marker", "char", "chars", "charset", "alphabet",
@@ -104,8 +104,10 @@ _NAMES_THE_PASSWORD = re.compile(
     r"(?i)raw|clear|plain|secret|word|pw|value|text|candidate|attempt|given|entered|input|phrase|^s$|^string$")
 
 # Words that name something else only after a password word: `kpasswd_host` is a server's name,
-# `plex_server_password` the server's password.
-_NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn"})
+# `plex_server_password` the server's password; a `password_manager` holds passwords, a
+# `vault_password` or an `x-storage-pass` header is one.
+_NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn", "manager", "mgr", "storage", "keyring",
+                                 "vault"})
 
 # Called functions whose names mention passwords but return something else.
 _NOT_SOURCE_VERBS = frozenset({
@@ -206,6 +208,9 @@ _PASSWORD_HASH = re.compile(
 # an e-mail address (anonymous FTP's customary password).
 _NAMES_SOMETHING = re.compile(r"^(\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
                               r"|[\w.+-]+@[\w-]+(\.[\w-]+)+)$")
+# A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
+# (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
+_SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -292,7 +297,7 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
     if name is not None and _spells(text, name):
         return False
     return not (is_placeholder_text(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
-                or _NAMES_SOMETHING.match(bare) or _is_fragment(bare))
+                or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _is_fragment(bare))
 
 
 def is_placeholder_text(text: str) -> bool:
