@@ -205,8 +205,9 @@ _PASSWORD_HASH = re.compile(
     r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
 # What names something else: an OID (`1.2.840.113556.1.4.90`), an address or a version; a dotted
 # import path (`AuthEncoding.AuthEncoding:pw_encrypt`, `pw.contents`); a command-line flag (`--pass`);
-# an e-mail address (anonymous FTP's customary password).
-_NAMES_SOMETHING = re.compile(r"^(\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
+# an e-mail address (anonymous FTP's customary password); a URN (SAML's
+# `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`).
+_NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
                               r"|[\w.+-]+@[\w-]+(\.[\w-]+)+)$")
 # A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
