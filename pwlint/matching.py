@@ -287,6 +287,9 @@ def _is_input(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
 
 
 def _is_sliced(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """A slice, written here or held by a local name assigned once (`head = password[0:5]`)."""
+    if isinstance(expr, cst.Name):
+        expr = ctx.resolve(expr)
     return isinstance(expr, cst.Subscript) and any(isinstance(e.slice, cst.Slice) for e in expr.slice)
 
 
