@@ -96,15 +96,17 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
-# `class FunctionalTestBase(TestCase):`, `class WebCase(helper.CPWebCase):`, a Plone test layer
-# (`class Fixture(PloneSandboxLayer):`) at the top level
-_TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:TestCase|WebCase|SandboxLayer)\s*[,)]", re.MULTILINE)
+# The bases a test case is built on, as its name ends: `class FunctionalTestBase(TestCase):`,
+# `class WebCase(helper.CPWebCase):`, a Plone test layer (`class Fixture(PloneSandboxLayer):`)
+_TEST_BASES = (b"TestCase", b"WebCase", b"SandboxLayer")
+_TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:" + b"|".join(_TEST_BASES) + rb")\s*[,)]", re.MULTILINE)
 
 
 def is_test_support(data: bytes) -> bool:
     """Whether a module is written for tests although its path does not say so: it defines a
-    unittest-style test case. Read from the bytes, so the choice costs no parse."""
-    return (b"TestCase" in data or b"WebCase" in data or b"SandboxLayer" in data) and _TEST_CASE.search(data) is not None
+    unittest-style test case at its top level. Read from the bytes, so the choice costs no parse."""
+    return any(base in data for base in _TEST_BASES) and _TEST_CASE.search(data) is not None
+
 
 # Excluded directories that never hold source: pruned without counting, else every scan would
 # report each __pycache__ and .git as an exclusion and the count would say nothing.

@@ -1030,7 +1030,9 @@ def _carriers(statement: Optional[cst.CSTNode], node: cst.CSTNode, model: Module
         if site.kind == "bind" and site.value is not None and isinstance(site.target, (cst.Attribute, cst.Subscript)):
             flows.append((spelled(site.target), site.value))
         elif site.kind == "call" and _is_effect(site):
-            flows.extend((name, site.node) for name in _assigned_names(site.statement))
+            receiver = _changed_receiver(site.node)
+            if receiver is not None:
+                flows.append((receiver, site.node))
     grew = True
     while grew:
         grew = False
@@ -1048,15 +1050,22 @@ def _is_effect(site: Site) -> bool:
         isinstance(small, cst.Expr) and small.value is site.node for small in statement.body)
 
 
+def _changed_receiver(call: cst.CSTNode) -> Optional[str]:
+    """The receiver a method called for its effect changes, as spelled: `ctx` in `ctx.update(password)`."""
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and _is_carrier(call.func.value):
+        return spelled(call.func.value)
+    return None
+
+
 def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
     """What a statement binds, as spelled: `digest`, `self.digest`, `data[]`; and the receiver of a
-    method called for its effect, which the call changes (`ctx` in `ctx.update(password)`)."""
+    method called for its effect (`_changed_receiver`)."""
     names: set[str] = set()
     if isinstance(statement, cst.SimpleStatementLine):
         for small in statement.body:
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and \
-                    isinstance(small.value.func, cst.Attribute) and _is_carrier(small.value.func.value):
-                names.add(spelled(small.value.func.value))
+            receiver = _changed_receiver(small.value) if isinstance(small, cst.Expr) else None
+            if receiver is not None:
+                names.add(receiver)
             elif isinstance(small, cst.Assign):
                 names |= {spelled(t.target) for t in small.targets if _is_carrier(t.target)}
             elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and _is_carrier(small.target):

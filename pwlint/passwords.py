@@ -98,7 +98,7 @@ _STRICT_HASHING_VERBS = frozenset({"hash", "encrypt", "encode", "crypt", "digest
 # saying "password" (`raw`, `clearvalue`, `givenpw`, `word`): matched inside the name.
 _NOT_THE_PASSWORD = re.compile(
     r"(?i)salt|hash|digest|encoded|stored|reference|user|login|email|round|iteration|cost|algorithm|^alg$|method"
-    r"|scheme|name|realm|prefix|key|request|context|^ctx$|protocol|^fn?$|func|callback|^cb$|handler|^cls$|^self$"
+    r"|scheme|name|realm|prefix|key|request|context|^ctx$|protocol|^fn?$|func|callback|^cb$|handler"
     r"|credential|creds|account|record|config|option|setting|form|entry|entries")
 _NAMES_THE_PASSWORD = re.compile(
     r"(?i)raw|clear|plain|secret|word|pw|value|text|candidate|attempt|given|entered|input|phrase|^s$|^string$")
