@@ -332,9 +332,15 @@ def _spells(text: str, name: str) -> bool:
 
 def _ends_alike(words: tuple[str, ...], of: tuple[str, ...]) -> bool:
     """Whether some trailing run of `words` spells all of `of` (all of `words`, when `of` is one word)."""
-    wanted = "".join(of)
-    starts = range(len(words)) if len(of) > 1 else range(1)
-    return bool(wanted) and any("".join(words[start:]) == wanted for start in starts)
+    wanted, joined = "".join(of), "".join(words)
+    if not wanted or len(of) == 1 or not joined.endswith(wanted):
+        return bool(wanted) and joined == wanted
+    offset, start = len(joined) - len(wanted), 0  # found by lengths: a long text is thousands of words
+    for word in words:
+        if start >= offset:
+            return start == offset
+        start += len(word)
+    return False
 
 
 def _chain(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
