@@ -770,6 +770,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"statement"})
         kinds = _globs(raw["statement"], "statement", line_of(raw, "statement"))
         return lambda node, c: _statement_kind(c.statement) in kinds
+    if "assigned-to" in raw:
+        _only(raw, {"assigned-to"})
+        pattern = _regex(raw["assigned-to"], "assigned-to", line_of(raw, "assigned-to"))
+        return lambda node, c: any(pattern.search(name) for name in _assigned_around(node, c.statement))
     if "binds-beside" in raw:
         _only(raw, {"binds-beside"})
         names = _globs(raw["binds-beside"], "binds-beside", line_of(raw, "binds-beside"))
@@ -812,8 +816,20 @@ def compile_condition(raw: Any) -> Condition:
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
-                    "module, statement, binds-beside, flows-into, saved-by, calls, in-if, target, class-bases, "
+                    "module, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, class-bases, "
                     "field-converts, any or not", "where", line_of(raw))
+
+
+def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Iterator[str]:
+    """The names (last parts) a statement assigns a value to that holds this node: `_TESTS` for an
+    entry of `_TESTS = [{"params": {"videopassword": "..."}}]`; none for the assignment's own binding."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return
+    for small in statement.body:
+        if isinstance(small, cst.Assign) and small is not node:
+            yield from (terminal_name(target.target) or "" for target in small.targets)
+        elif isinstance(small, cst.AnnAssign) and small is not node and small.value is not None:
+            yield terminal_name(small.target) or ""
 
 
 def _bound_beside(node: cst.CSTNode, c: Context) -> Iterator[str]:
@@ -1029,6 +1045,8 @@ def _carriers(statement: Optional[cst.CSTNode], node: cst.CSTNode, model: Module
             continue
         if site.kind == "bind" and site.value is not None and isinstance(site.target, (cst.Attribute, cst.Subscript)):
             flows.append((spelled(site.target), site.value))
+            if isinstance(site.target, cst.Subscript) and _is_carrier(site.target.value):
+                flows.append((spelled(site.target.value), site.value))  # `payload["pw"] = h`: `payload` holds it
         elif site.kind == "call" and _is_effect(site):
             receiver = _changed_receiver(site.node)
             if receiver is not None:

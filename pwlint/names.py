@@ -130,6 +130,10 @@ class ModuleModel:
     path: str = ""  # the file, relative to the scan root, as reported
     lines: Sequence[str] = ()  # its source lines, for snippets and suppression comments
     layout: Optional["Layout"] = None  # where its statements start (`slicing.Layout`), for positions
+    # a local name as read -> the values assigned to it that a later assignment overwrote on every
+    # path to the read (`msg = f"bad {password}"` ... `msg = "bad mode"; log(msg)`): keyed by the
+    # nodes themselves, so the map survives pickling with the tree
+    shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = field(default_factory=dict)
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -150,7 +154,7 @@ class ModuleModel:
         if _depth > 20:
             return None
         if isinstance(expr, cst.Name):
-            return self._qualify_name(expr.value, scope, _depth)
+            return self._qualify_name(expr.value, scope, _depth, self.shadowed.get(expr, ()))
         if isinstance(expr, cst.Attribute):
             base = self.qualified_name(expr.value, scope, _depth + 1)
             return f"{base}.{expr.attr.value}" if base else None
@@ -159,12 +163,14 @@ class ModuleModel:
             return f"{base}()" if base else None
         return None
 
-    def _qualify_name(self, name: str, scope: Scope, depth: int) -> str:
+    def _qualify_name(self, name: str, scope: Scope, depth: int, shadowed: Sequence[cst.BaseExpression]) -> str:
+        """What `name` refers to where it is read, which overwrote the `shadowed` values before."""
         owner = scope.lookup(name)
         if owner is None or (owner.kind == "module" and name in self.imports):
             # `try: import crypt / except ImportError: crypt = None` still means the module
             return self.imports.get(name, name)
-        values = owner.assignments.get(name, [])
+        gone = {id(value) for value in shadowed}
+        values = [value for value in owner.assignments.get(name, []) if id(value) not in gone]
         if name in owner.opaque or not values or (len(values) > 1 and owner.kind == "module"):
             return self.imports.get(name, name) if owner.kind == "module" else name
         # a name bound more than once resolves when every value does, alike: a file opened to read,
@@ -185,7 +191,8 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     builder.walk(module)
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
-    return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout)
+    return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
+                       builder.shadowed)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -275,6 +282,11 @@ class _ModelBuilder:
         self.imports: dict[str, str] = {}
         self.sites: list[Site] = []
         self.statements: list[cst.CSTNode] = []
+        self.blocks: list[int] = []  # the ids of the blocks around the node visited, outermost first
+        # per scope (by id) and name: each plain assignment so far, with the blocks and statement it sits in
+        self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]]]] = {}
+        self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
+        self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
 
     # -- scopes -------------------------------------------------------------------------------
     def _enter(self, node: ScopeNode, kind: str, name: str) -> None:
@@ -423,6 +435,8 @@ class _ModelBuilder:
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
             self.scope.bind(target.value, value)
+            self.writes.setdefault(id(self.scope), {}).setdefault(target.value, []).append(
+                (value, tuple(self.blocks), self.statements[-1]))
             self._site("bind", node, name=target.value, value=value, target=target)
         elif isinstance(target, cst.Attribute):
             self._bind_attribute(target, value)
@@ -430,6 +444,9 @@ class _ModelBuilder:
         elif isinstance(target, cst.Subscript):
             # `config["hosts"][i] = entry` has no key name, but is still a place a value is stored
             self._site("bind", node, name=subscript_key(target) or "", value=value, target=target)
+            if isinstance(target.value, cst.Name) and target.value.value in self.scope.assignments \
+                    and subscript_key(target) is not None:  # a record built entry by entry: `auth["auth"] = (user, pw)`
+                self.scope.filled.setdefault(target.value.value, []).append(value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and len(values) == len(target.elements):
@@ -463,6 +480,47 @@ class _ModelBuilder:
             key = node.key.evaluated_value
             if isinstance(key, str):
                 self._site("bind", node, name=key, value=node.value, target=node.key)
+
+    # -- reads ---------------------------------------------------------------------------------
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.blocks.append(id(node))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self.blocks.pop()
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self.blocks.append(id(node))
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self.blocks.pop()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        """Record the values of a name assigned more than once that cannot reach this read: those
+        before an assignment in a block around the read, which runs before it on every path (a
+        statement of the same block, or of one the read is nested in; never the read's own). An
+        assignment made from the name itself (`key = wsgi_to_str(key)`) changes what it holds, so
+        what it held before still reaches the read."""
+        writes = self.writes.get(id(self.scope), {}).get(node.value)
+        if writes is None or len(writes) < 2:
+            return
+        blocks, statement = tuple(self.blocks), self.statements[-1] if self.statements else None
+        for index in range(len(writes) - 1, 0, -1):
+            value, around, where = writes[index]
+            if where is not statement and blocks[:len(around)] == around and not self._reads(value, node.value):
+                self.shadowed[node] = tuple(value for value, _, _ in writes[:index])
+                return
+
+    def _reads(self, value: cst.CSTNode, name: str) -> bool:
+        """Whether an assigned value reads the name it is assigned to; walked once per value, and
+        only for a name assigned again."""
+        key = (id(value), name)
+        if key not in self.reading:
+            pending, self.reading[key] = [value], False
+            while pending and not self.reading[key]:
+                node = pending.pop()
+                self.reading[key] = isinstance(node, cst.Name) and node.value == name
+                pending.extend(node.children)
+        return self.reading[key]
 
     # -- calls and comparisons ----------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:

@@ -119,6 +119,13 @@ _NOT_SOURCE_VERBS = frozenset({
     "hide", "scrub", "sanitize", "sanitise", "censor", "obscure", "obfuscate", "strip", "filter", "blank",
 })
 
+# Keyword words with which a call is asked for a masked rendering: `self.url(privacy=True)`,
+# `dump(hide_passwords=True)` return `****` where the password was.
+_MASKING_KEYWORDS = frozenset({
+    "privacy", "mask", "masked", "redact", "redacted", "hide", "hidden", "obfuscate", "obfuscated",
+    "censor", "censored", "sanitize", "sanitise", "sanitized", "sanitised", "scrub", "scrubbed",
+})
+
 # Calls known to return the user's password (beyond names that say so).
 SOURCE_CALLS = frozenset({"getpass.getpass", "getpass", "getpass.unix_getpass", "getpass.win_getpass"})
 
@@ -213,6 +220,7 @@ _NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+|[A-Za-z_]
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -317,14 +325,17 @@ def _spells(text: str, name: str) -> bool:
     or one of something other than a password (`password_reset`), whose trailing words are those
     of `name`, whole (`PI_DB_PASSWORD` for `DB_PASSWORD`, `LDAP_BIND_PASSWD` for
     `auth_ldap_bind_passwd`); a one-word name must be all of it (`PASSWORDRESET`). Any text that
-    is a constant's name less a prefix (`CONF_API_PASSWORD = "api_password"`) is a key. A test's
-    `TEST_PASSWORD = "test_password"` is a password."""
+    is a constant's name less a prefix (`CONF_API_PASSWORD = "api_password"`), and any text of words
+    joined by `_`, `-` or `.` that ends another name (`"afreeca-stream-password": "stream-password"`), is a key.
+    A test's `TEST_PASSWORD = "test_password"` is a password."""
     text = text.strip("\0 \t")  # a C string's terminator: `NTPASSWORD = b"NTPASSWORD\0"`
     if not _IDENTIFIER_LIKE.match(text):
         return False
     words, named = name_words(text), name_words(name)
     if name.isupper() and len(words) < len(named) and _ends_alike(named, words):
         return True  # a key named by the constant, less its prefix: `CONF_API_PASSWORD = "api_password"`
+    if not name.isupper() and _SEPARATED.search(text) and _ends_alike(named, words):
+        return True  # an option's own name: `"client_certificate_password": "client_certificate_password"`
     if not (text.isupper() or not is_password_name(text)):
         return False
     return _ends_alike(words, named) or _ends_alike(named, words)
@@ -543,7 +554,7 @@ class PasswordOracle:
             return self._source(name, node if node is not None else scope.node)
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
-        return self._name_flow(owner, name)
+        return self._name_flow(owner, name, self.model.shadowed.get(node) if isinstance(node, cst.Name) else None)
 
     def _working_directory(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
         """`pwd = os.getcwd()`: the shell's print-working-directory, not a password."""
@@ -561,11 +572,14 @@ class PasswordOracle:
             return bool(value.strip()) and not is_secret_text(value, terminal_name(expr))
         return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
 
-    def _name_flow(self, owner: Scope, name: str) -> Optional[Flow]:
+    def _name_flow(self, owner: Scope, name: str, shadowed: Optional[tuple[cst.BaseExpression, ...]] = None,
+                   ) -> Optional[Flow]:
         """What the values bound to a local name carry: its assignments and what was put into it, or
-        its callers' arguments."""
-        return self._memoised((id(owner.node), name), lambda: self._first(
-            [*owner.assignments.get(name, []), *owner.filled.get(name, [])], owner) or (
+        its callers' arguments; at a read, less the assignments overwritten before it (`shadowed`)."""
+        gone = {id(value) for value in shadowed or ()}
+        values = [value for value in owner.assignments.get(name, []) if id(value) not in gone]
+        return self._memoised((id(owner.node), name, *sorted(gone)), lambda: self._first(
+            [*values, *owner.filled.get(name, [])], owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
     def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
@@ -602,6 +616,9 @@ class PasswordOracle:
         qualified = self.model.qualified_name(func, scope) or ""
         if qualified in SOURCE_CALLS:
             return self._source(qualified, call)
+        if any(arg.keyword is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+               and _MASKING_KEYWORDS.intersection(name_words(arg.keyword.value)) for arg in call.args):
+            return None  # asked to mask what it returns
         name = func.attr.value if isinstance(func, cst.Attribute) else (
             func.value if isinstance(func, cst.Name) else ""
         )

@@ -118,7 +118,20 @@ class Program:
         model, owner = found
         if owner is model.module_scope and name in model.imports:
             return self.constant(model.imports[name], depth + 1)
-        return assigned_value(owner, name, model, self.constant, depth + 1)
+        return self._class_constant(model, owner, name, depth + 1)
+
+    def _class_constant(self, model: ModuleModel, owner: Scope, name: str, depth: int) -> Any:
+        """A constant of a scope, or one a class inherits (`PageViewRestriction.PASSWORD`, set on its base)."""
+        if name in owner.assignments or owner.kind != "class" or not isinstance(owner.node, cst.ClassDef) \
+                or owner.parent is None or depth > 30:
+            return assigned_value(owner, name, model, self.constant, depth)
+        for base in owner.node.bases:
+            resolved = self._resolve_expr(base.value, model, owner.parent)
+            if resolved is not None and resolved[1].kind == "class":
+                value = self._class_constant(resolved[0], resolved[1], name, depth + 1)
+                if value is not UNKNOWN:
+                    return value
+        return UNKNOWN
 
     def _walk(self, model: ModuleModel, scope: Scope, parts: list[str], depth: int) -> Optional[tuple[ModuleModel, Scope]]:
         head, rest = parts[0], parts[1:]

@@ -6,6 +6,8 @@ parse is the largest cost of a scan. `ast` (the interpreter's own parser, in C, 
 faster) finds the top-level functions and classes and the methods of top-level classes; the ones
 that cannot take part in a finding are replaced by a statement as many lines long (`pass`, or a
 string of line breaks), so every body stays a body and every kept node keeps its line and column.
+A method of a class with bases becomes an empty method of the same name, so that `self.url()`
+still runs the subclass's own `url`, not a base's that handles a password.
 `ast` also gives the `Layout`, where each statement starts, which `positions` shifts by.
 
 A definition is kept when its own text (decorators included)
@@ -18,7 +20,9 @@ A definition is kept when its own text (decorators included)
 - takes a password from a kept one in this file under another name: it is called by one with
   arguments (`self._execute(cursor, params)`), or it calls one whose `return` names a password
   (`params = self._get_params()`).
-A class the project calls with a password is kept whole: its `__init__` takes the password.
+A class the project calls with a password is kept whole: its `__init__` takes the password. A
+class of attributes alone (`class PageViewRestriction(BaseViewRestriction): pass`) is kept, like the
+module's constants: constants are read through it.
 Everything else at the top of the module or of a class (imports, constants, class attributes,
 nested classes) is always kept: names, constant folding and rules read it.
 
@@ -46,7 +50,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from pwlint.parsing import LINE_BREAK
@@ -69,6 +73,7 @@ _SELF_ASSIGNMENT = re.compile(rb"(?<![a-z0-9_.])self\.([a-z_][a-z0-9_]*)[ \t]*(?
 class _Span:
     first: int  # 1-based, the first decorator's line
     last: int
+    defines: str = ""  # a method's name, which its blank keeps defined (see `_blank`)
 
 
 @dataclass(frozen=True)
@@ -179,10 +184,13 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
         elif node.name not in focus.called:
             methods = [method for method in node.body if isinstance(method, _FUNCTIONS)]
             unwanted = [method for method in methods if id(method) not in wanted]
-            if len(unwanted) == len(methods) and id(node) not in wanted:
+            # a class of attributes alone is constants, kept like the module's (`Restriction(Base): pass`
+            # names the constants it inherits)
+            if methods and len(unwanted) == len(methods) and id(node) not in wanted:
                 yield _span(node)
                 continue
-            yield from (_span(method) for method in unwanted)
+            # a method blanked in a subclass still overrides its base's: `self.url()` must not reach the base's
+            yield from (_Span(*astuple(_span(method))[:2], method.name if node.bases else "") for method in unwanted)
             for method in methods:
                 if id(method) in alone and id(method) in wanted:
                     yield from _unneeded_statements(method, lowered, seeds)
@@ -418,12 +426,14 @@ def _global_targets(statement: ast.stmt) -> Iterator[str]:
 def _blank(text: str, spans: Iterable[_Span]) -> str:
     """Each span replaced by a statement as long: `pass` on one line, a string of line breaks
     over several. libcst makes a node of every blank line, so emptied lines would cost about half
-    of what the code they replace did; one string token costs nothing."""
+    of what the code they replace did; one string token costs nothing. A method's blank keeps its
+    name defined, as an empty method (`def url(): pass`)."""
     parts = _LINE_BREAK.split(text)  # line, break, line, break, ..., line
     for span in spans:
         first = parts[2 * (span.first - 1)]
         indentation = first[:len(first) - len(first.lstrip(" \t\f"))]
-        parts[2 * (span.first - 1)] = indentation + ("pass" if span.first == span.last else '"""')
+        header = f"def {span.defines}(): " if span.defines else ""
+        parts[2 * (span.first - 1)] = indentation + header + ("pass" if span.first == span.last else '"""')
         for line in range(span.first + 1, span.last + 1):
             parts[2 * (line - 1)] = ""
             parts[2 * (line - 1) - 1] = "\n"  # else an emptied line between "\r" and "\n" joins them into one break
