@@ -38,8 +38,8 @@ else:
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
-from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, is_password_name, is_placeholder_text, is_secret_text,
-                              strip_conversions)
+from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, is_field_name, is_password_name, is_placeholder_text,
+                              is_secret_text, strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -208,9 +208,12 @@ def _is_secret_literal(expr: Optional[cst.BaseExpression], ctx: Context) -> bool
 
 
 def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
-    """A dict entry's text that two entries for other things than passwords hold too is what the
-    dict maps names to (`{"smtp_host": "mail_settings", "smtp_port": "mail_settings", "smtp_password":
-    "mail_settings"}`, a form's fields to their section), not a secret. One is not enough:
+    """A dict that maps names to names, not a secret: its entry's text is held by two entries for
+    other things than passwords too (`{"smtp_host": "mail_settings", "smtp_port": "mail_settings",
+    "smtp_password": "mail_settings"}`, a form's fields to their section), or the text is a field's
+    name and so are the texts of two other entries (`{"login": "login_username", "password":
+    "login_password", "url": "login_uri"}`, where an export keeps each field; but an environment
+    variable's value, `{"APP_PASSWORD": "test_password", ...}`, is the password). One is not enough:
     `{"user": "admin1!", "password": "admin1!", "password2": "admin1!"}` is a credential."""
     site = ctx.site
     if site is None or not isinstance(site.node, cst.DictElement) or site.statement is None:
@@ -220,9 +223,12 @@ def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
     while pending:
         node = pending.pop()
         if isinstance(node, cst.Dict) and any(element is site.node for element in node.elements):
-            return sum(isinstance(element, cst.DictElement) and _literal_text(element.value) == text
-                       and not is_password_name(_literal_text(element.key) or "password")
-                       for element in node.elements) >= 2
+            entries = [element for element in node.elements if isinstance(element, cst.DictElement)]
+            shared = sum(_literal_text(element.value) == text and not is_password_name(_literal_text(element.key) or "password")
+                         for element in entries)
+            names = sum(element is not site.node and is_field_name(_literal_text(element.value)) for element in entries)
+            key = _literal_text(site.node.key) or ""  # type: ignore[attr-defined]
+            return shared >= 2 or (is_field_name(text) and names >= 2 and not key.isupper())  # not the environment's
         pending.extend(node.children)
     return False
 
@@ -1192,10 +1198,13 @@ class Pattern:
 _PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "message", "report-at", "tokens", "severity"}
 
 # A password reaches code through a name containing one of these, or through getpass; as regular
-# expressions over lower-cased bytes (a bare `pass` would match every `pass` statement).
+# expressions over lower-cased bytes (a bare `pass` would match every `pass` statement). `pass` as a
+# word of a name (`db_pass`, `pass_file`) must end or start there: `max_passes`, `bypass_cache` and
+# `_passthrough` name no password. Each expression starts with its literal, so it is searched for
+# as a substring first.
 PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "pw(?![a-z])(?<![a-z]pw)",
-                   "_pass", "pass_", "-pass(?![a-z])", "userpass", "adminpass", "rootpass", "dbpass", "mdp", "senha",
-                   "kennwort", "contrase")
+                   "_pass(?![a-z])", "pass_(?<![a-z]pass_)", "-pass(?![a-z])", "userpass", "adminpass", "rootpass",
+                   "dbpass", "mdp", "senha", "kennwort", "contrase")
 
 
 def compile_pattern(raw: Any) -> Pattern:

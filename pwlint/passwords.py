@@ -221,6 +221,8 @@ _NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+|[A-Za-z_]
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
+# A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
+_FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
 _WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
@@ -307,6 +309,11 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     return not (is_placeholder_text(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _is_fragment(bare))
+
+
+def is_field_name(text: Optional[str]) -> bool:
+    """Text that reads as the name of a field or column (`login_password`, `wifi-security.psk`)."""
+    return bool(text and _FIELD_NAME.match(text))
 
 
 def is_placeholder_text(text: str) -> bool:
