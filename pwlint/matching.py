@@ -185,11 +185,14 @@ def secret_fallback(expr: Optional[cst.BaseExpression], depth: int = 0) -> Optio
 def _names_an_option(lookup: cst.Call) -> bool:
     """`config.get("smtp", "smtp_password")`: ConfigParser's get(section, option), whose second
     argument names the option (a password's), not a value to fall back on; `environ.get("PW",
-    "hunter2")` keys by a name that is rarely a plain section name."""
+    "hunter2")` keys by a name that is rarely a plain section name. With a section named at run
+    time, the option must read as a field's name (`http_password`)."""
     positional = [_literal_text(arg.value) for arg in lookup.args if arg.keyword is None and not arg.star]
-    if len(positional) < 2 or positional[0] is None or positional[1] is None:
+    if len(positional) < 2 or positional[1] is None:
         return False
     section, option = positional[0], positional[1]
+    if section is None:  # a section named at run time: `config.get(self.gitlab_id, "http_password")`
+        return is_field_name(option) and is_password_name(option)
     return bool(_SECTION.match(section)) and not is_password_name(section) and bool(_OPTION.match(option)) \
         and is_password_name(option)
 

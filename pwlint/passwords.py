@@ -203,7 +203,7 @@ _PLACEHOLDER = re.compile(
     r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+))$"
 )
 # A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
-_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}")
+_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}|\\[1-9]|\\g<")
 # A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
 # `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
 _PASSWORD_HASH = re.compile(
@@ -300,7 +300,7 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
     `PASSWORD = "password"`, an enumeration's value)."""
     if isinstance(text, bytes):
         text = text.decode("latin-1")
-    bare = text.strip()
+    bare = text.strip().strip("\0")  # a C string's terminator: `"Password\x00"`, SMTP's AUTH LOGIN prompt
     if len(bare) < 3:
         return False
     if " " in bare and any(is_password_name(word) for word in text.split()):
