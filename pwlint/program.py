@@ -159,6 +159,9 @@ class Program:
             method = self._self_method(func.value.value, func.attr.value, model, scope)
             if method is not None:
                 return method
+            made = self._instance_of(func.value, model, scope)
+            if made is not None:
+                return self._method(made[0], made[1], func.attr.value, bound=True)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             # `Service().save(password)`: a method of a project class on a fresh instance
             made = self._resolve_expr(func.value.func, model, scope)
@@ -174,6 +177,19 @@ class Program:
         bound = target_scope.enclosing_class() is not None and isinstance(func, cst.Attribute) and \
             _decorated(target_scope, "classmethod")
         return Callee(target_model, target_scope, 1 if bound else 0)
+
+    def _instance_of(self, name: cst.Name, model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
+        """The project class a function's local name holds an instance of where it is read:
+        `conf = Config()` ... `conf.warning(message)` runs `Config.warning`."""
+        owner = scope.lookup(name.value)
+        if owner is None or owner.kind != "function" or name.value in owner.opaque or name.value in owner.params:
+            return None
+        gone = {id(value) for value in model.shadowed.get(name, ())}
+        values = [value for value in owner.assignments.get(name.value, []) if id(value) not in gone]
+        made = [self.resolve_class(value, model, owner) if isinstance(value, cst.Call) else None for value in values]
+        if not made or any(found is None for found in made) or len({id(found[1]) for found in made}) != 1:  # type: ignore[index]
+            return None
+        return made[0]
 
     def resolve_class(self, call: cst.Call, model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
         """The project class a call constructs (`User(...)`), if it constructs one."""
