@@ -282,8 +282,12 @@ class Vocabulary:
 
     def __init__(self, groups: Iterable["TokenGroup"]) -> None:
         words = {word for group in groups for word in group.words}
-        self._guards = {word: min((other for other in words if other in word and other != word), key=len)
-                        for word in words if any(other in word and other != word for other in words)}
+        shortest_first = sorted(words, key=lambda word: (len(word), word))
+        self._guards: dict[bytes, bytes] = {}
+        for index, word in enumerate(shortest_first):  # only a shorter word can be held by this one
+            held = next((other for other in shortest_first[:index] if other in word), None)
+            if held is not None:
+                self._guards[word] = held
         free = words - self._guards.keys()
         shared = Counter(piece for word in free for piece in _pieces(word))
         for word in sorted(free):
