@@ -30,6 +30,7 @@ ScopeNode = Union["cst.Module", "cst.FunctionDef", "cst.ClassDef", "cst.Lambda"]
 
 
 # Methods that put a value into a container: `insert`'s value is its second argument.
+_NO_WRITES: dict[str, list[Any]] = {}  # a scope with no assignments yet (read only)
 _FILLING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add"})
 
 
@@ -141,6 +142,12 @@ class ModuleModel:
         # the memo is keyed by object ids, which mean nothing in another process or run
         return {**self.__dict__, "_cache": {}}
 
+    def reaching(self, name: str, owner: Scope, read: Optional[cst.CSTNode] = None) -> list[cst.BaseExpression]:
+        """The values assigned to `name` in `owner` that may reach the `read` of it: all of them,
+        less those a later assignment overwrote on every path to it (`shadowed`)."""
+        gone = {id(value) for value in self.shadowed.get(read, ())} if read is not None else set()
+        return [value for value in owner.assignments.get(name, []) if id(value) not in gone]
+
     def qualified_name(self, expr: cst.BaseExpression, scope: Scope, _depth: int = 0) -> Optional[str]:
         """The dotted name an expression refers to, through imports, attributes and call results.
 
@@ -154,7 +161,7 @@ class ModuleModel:
         if _depth > 20:
             return None
         if isinstance(expr, cst.Name):
-            return self._qualify_name(expr.value, scope, _depth, self.shadowed.get(expr, ()))
+            return self._qualify_name(expr, scope, _depth)
         if isinstance(expr, cst.Attribute):
             base = self.qualified_name(expr.value, scope, _depth + 1)
             return f"{base}.{expr.attr.value}" if base else None
@@ -163,14 +170,14 @@ class ModuleModel:
             return f"{base}()" if base else None
         return None
 
-    def _qualify_name(self, name: str, scope: Scope, depth: int, shadowed: Sequence[cst.BaseExpression]) -> str:
-        """What `name` refers to where it is read, which overwrote the `shadowed` values before."""
+    def _qualify_name(self, read: cst.Name, scope: Scope, depth: int) -> str:
+        """What a name refers to where it is read (`reaching`)."""
+        name = read.value
         owner = scope.lookup(name)
         if owner is None or (owner.kind == "module" and name in self.imports):
             # `try: import crypt / except ImportError: crypt = None` still means the module
             return self.imports.get(name, name)
-        gone = {id(value) for value in shadowed}
-        values = [value for value in owner.assignments.get(name, []) if id(value) not in gone]
+        values = self.reaching(name, owner, read)
         if name in owner.opaque or not values or (len(values) > 1 and owner.kind == "module"):
             return self.imports.get(name, name) if owner.kind == "module" else name
         # a name bound more than once resolves when every value does, alike: a file opened to read,
@@ -500,7 +507,7 @@ class _ModelBuilder:
         statement of the same block, or of one the read is nested in; never the read's own). An
         assignment made from the name itself (`key = wsgi_to_str(key)`) changes what it holds, so
         what it held before still reaches the read."""
-        writes = self.writes.get(id(self.scope), {}).get(node.value)
+        writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None or len(writes) < 2:
             return
         blocks, statement = tuple(self.blocks), self.statements[-1] if self.statements else None

@@ -561,7 +561,7 @@ class PasswordOracle:
             return self._source(name, node if node is not None else scope.node)
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
-        return self._name_flow(owner, name, self.model.shadowed.get(node) if isinstance(node, cst.Name) else None)
+        return self._name_flow(owner, name, node)
 
     def _working_directory(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
         """`pwd = os.getcwd()`: the shell's print-working-directory, not a password."""
@@ -579,13 +579,13 @@ class PasswordOracle:
             return bool(value.strip()) and not is_secret_text(value, terminal_name(expr))
         return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
 
-    def _name_flow(self, owner: Scope, name: str, shadowed: Optional[tuple[cst.BaseExpression, ...]] = None,
-                   ) -> Optional[Flow]:
-        """What the values bound to a local name carry: its assignments and what was put into it, or
-        its callers' arguments; at a read, less the assignments overwritten before it (`shadowed`)."""
-        gone = {id(value) for value in shadowed or ()}
-        values = [value for value in owner.assignments.get(name, []) if id(value) not in gone]
-        return self._memoised((id(owner.node), name, *sorted(gone)), lambda: self._first(
+    def _name_flow(self, owner: Scope, name: str, read: Optional[cst.CSTNode] = None) -> Optional[Flow]:
+        """What the values bound to a local name carry: those that reach the read (`reaching`) and
+        what was put into it, or its callers' arguments."""
+        values = self.model.reaching(name, owner, read)
+        # the values a read misses are always the first so many assigned: their count tells reads apart
+        missed = len(self.model.shadowed.get(read, ())) if read is not None else 0
+        return self._memoised((id(owner.node), name, missed), lambda: self._first(
             [*values, *owner.filled.get(name, [])], owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
 

@@ -184,8 +184,7 @@ class Program:
         owner = scope.lookup(name.value)
         if owner is None or owner.kind != "function" or name.value in owner.opaque or name.value in owner.params:
             return None
-        gone = {id(value) for value in model.shadowed.get(name, ())}
-        values = [value for value in owner.assignments.get(name.value, []) if id(value) not in gone]
+        values = model.reaching(name.value, owner, name)
         made = [self.resolve_class(value, model, owner) if isinstance(value, cst.Call) else None for value in values]
         if not made or any(found is None for found in made) or len({id(found[1]) for found in made}) != 1:  # type: ignore[index]
             return None

@@ -50,7 +50,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from pwlint.parsing import LINE_BREAK
@@ -190,7 +190,7 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
                 yield _span(node)
                 continue
             # a method blanked in a subclass still overrides its base's: `self.url()` must not reach the base's
-            yield from (_Span(*astuple(_span(method))[:2], method.name if node.bases else "") for method in unwanted)
+            yield from (replace(_span(method), defines=method.name if node.bases else "") for method in unwanted)
             for method in methods:
                 if id(method) in alone and id(method) in wanted:
                     yield from _unneeded_statements(method, lowered, seeds)
