@@ -23,8 +23,9 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   Files above the scan root are not read. Git itself is never run.
 * Test code is out of scope by default, as in Semgrep. ``DEFAULT_TEST_PATTERNS`` joins the test
   directories of Semgrep's default ``.semgrepignore`` (``tests/``, ``test/``), pytest's default
-  ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py`` and Django's
-  per-app ``tests.py``. A pattern ending in ``/`` matches a directory name at any depth; any
+  ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py``, Django's
+  per-app ``tests.py`` and ``testutils.py``, the helpers a package ships for its own and its
+  users' tests (Invenio's ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a directory name at any depth; any
   other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
   they are often shipped library code (``numpy.testing``, Django's ``test`` management command
   and ``contrib/messages/test.py``), not tests. A module that defines a test case is test code
@@ -92,6 +93,7 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
     "*_test.py",
     "tests.py",
     "conftest.py",
+    "testutils.py",
 )
 
 PYTHON_SUFFIXES = (".py", ".pyi")

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import libcst as cst
 
 from pwlint.findings import Finding, FlowStep, Observation, Region
-from pwlint.matching import Context, Pattern
+from pwlint.matching import Context, Pattern, receiver_call
 from pwlint.names import ModuleModel, Site, terminal_name
 from pwlint.passwords import Flow
 from pwlint.prefilter import Vocabulary, may_match_here
@@ -205,12 +205,8 @@ def _report_node(pattern: Pattern, site: Site, ctx: Context) -> cst.CSTNode:
     """Where a finding points: the site, the value bound there, or where a receiver was created."""
     if pattern.report_at == "value" and site.value is not None:
         return site.value
-    node = site.node
-    if pattern.report_at == "receiver" and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-        origin = ctx.resolve(node.func.value)
-        if isinstance(origin, cst.Call):
-            return origin
-    return node
+    origin = receiver_call(site.node, ctx) if pattern.report_at == "receiver" else None
+    return origin or site.node
 
 
 class _Template(string.Formatter):

@@ -325,6 +325,25 @@ def _is_altered(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return False
 
 
+def _rebound_by_calls(expr: cst.BaseExpression, ctx: Context) -> bool:
+    """A local name that holds only what calls made: bound to calls alone, the first time in a
+    plain statement of the function's body before the site's own (`data = xor(data, key)`, then
+    rounds of `data = sub_bytes(data)`: a block cipher's state, no longer the argument)."""
+    owner = ctx.scope.lookup(expr.value) if isinstance(expr, cst.Name) else None
+    if owner is None or owner.kind != "function" or not isinstance(owner.node, cst.FunctionDef) \
+            or not isinstance(owner.node.body, cst.IndentedBlock):
+        return False
+    values = owner.assignments.get(expr.value, [])
+    if not values or not all(isinstance(value, cst.Call) for value in values):
+        return False
+    for statement in owner.node.body.body:
+        if statement is ctx.statement or not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        if any(isinstance(small, cst.Assign) and any(small.value is value for value in values) for small in statement.body):
+            return True
+    return False
+
+
 def _flow(expr: Optional[cst.BaseExpression], ctx: Context, encoded: bool) -> bool:
     """A password (in clear, or reversibly encoded) reaches `expr`; its name and path are captured."""
     found = ctx.oracle.carries(expr, ctx.scope) if not isinstance(expr, Const) else None
@@ -352,7 +371,7 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     # a string that names a password: an option (`--db-password`), a key, a field
     "names-password": lambda e, c: isinstance(v := c.fold(e), str) and is_password_name(v.lstrip("-")),
     "none": lambda e, c: e is not None and c.fold(e) is None,
-    "call": lambda e, c: e is not None and isinstance(c.resolve(e), cst.Call),
+    "call": lambda e, c: e is not None and (isinstance(c.resolve(e), cst.Call) or _rebound_by_calls(e, c)),
     "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),
     "missing": lambda e, c: e is None,
     "sliced": _is_sliced,
@@ -808,6 +827,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"target"})
         test = compile_value_test(raw["target"], "target")
         return lambda node, c: c.site is not None and test(_receiver(c.site.target), c)
+    if "receiver-call" in raw:
+        _only(raw, {"receiver-call"})
+        inner = compile_conditions(raw["receiver-call"], "receiver-call")
+        return lambda node, c: (origin := receiver_call(node, c)) is not None and all(cond(origin, c) for cond in inner)
     if "field-converts" in raw:
         _only(raw, {"field-converts"})
         globs = _globs(raw["field-converts"], "field-converts", line_of(raw, "field-converts"))
@@ -825,8 +848,8 @@ def compile_condition(raw: Any) -> Condition:
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
-                    "module, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, class-bases, "
-                    "field-converts, any or not", "where", line_of(raw))
+                    "module, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, receiver-call, "
+                    "class-bases, field-converts, any or not", "where", line_of(raw))
 
 
 def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Iterator[str]:
@@ -932,6 +955,14 @@ def _receiver(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression
     if isinstance(expr, (cst.Attribute, cst.Subscript)):
         return expr.value
     return None
+
+
+def receiver_call(node: cst.CSTNode, c: Context) -> Optional[cst.Call]:
+    """The call that made a method's receiver: `hashlib.md5(usedforsecurity=False)` for `h.update(data)`."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return None
+    origin = c.resolve(node.func.value)
+    return origin if isinstance(origin, cst.Call) else None
 
 
 def _store_owners(c: Context) -> list[str]:

@@ -506,16 +506,21 @@ class _ModelBuilder:
         before an assignment in a block around the read, which runs before it on every path (a
         statement of the same block, or of one the read is nested in; never the read's own). An
         assignment made from the name itself (`key = wsgi_to_str(key)`) changes what it holds, so
-        what it held before still reaches the read."""
+        what it held before still reaches the read. The read's own assignment comes after it:
+        `command = self._build(command)` hands on what `command` held, not what `_build` returns."""
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
-        if writes is None or len(writes) < 2:
+        if writes is None:
             return
-        blocks, statement = tuple(self.blocks), self.statements[-1] if self.statements else None
+        statement = self.statements[-1] if self.statements else None
+        own = (writes[-1][0],) if writes[-1][2] is statement else ()
+        blocks = tuple(self.blocks)
         for index in range(len(writes) - 1, 0, -1):
             value, around, where = writes[index]
             if where is not statement and blocks[:len(around)] == around and not self._reads(value, node.value):
-                self.shadowed[node] = tuple(value for value, _, _ in writes[:index])
+                self.shadowed[node] = tuple(value for value, _, _ in writes[:index]) + own
                 return
+        if own:
+            self.shadowed[node] = own
 
     def _reads(self, value: cst.CSTNode, name: str) -> bool:
         """Whether an assigned value reads the name it is assigned to; walked once per value, and

@@ -66,7 +66,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     "history", "count", "attempts", "tries", "retries", "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     # places, identifiers and UI
-    "reset", "url", "uri", "link", "path", "file", "filename", "dir", "field", "fields", "label",
+    "reset", "url", "uri", "link", "path", "file", "filename", "basename", "dir", "dirname", "folder", "field", "fields",
+    "label",
     "attribute", "attributes", "attr", "attrs",  # a directory's attribute name (`ldap_password_attribute`)
     "htpasswd", "htdigest",  # Apache's password files (`htpasswd_cache`, `htpasswd_size`), not a password
     "shell", "gecos", "uid", "gid", "home",  # the fields of a Unix passwd entry (`pw_shell`, `pw_uid`)
@@ -197,10 +198,11 @@ _KEYED_READERS = re.compile(
     r"cleaned|arg|argument|value|get_json|option|getoption|get_object|get_widget)$"
 )
 
-# Text that stands in for a password or talks about one: a mask, a template, a field's own name.
+# Text that stands in for a password or talks about one: a mask, a template, a field's own name,
+# what a redacted rendering writes in its place (`"password": "hidden"`).
 _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
-    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+))$"
+    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+|hidden|masked|redacted|censored|obfuscated|omitted|removed))$"
 )
 # A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
 _FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}|\\[1-9]|\\g<")
@@ -210,12 +212,13 @@ _PASSWORD_HASH = re.compile(
     r"^(\$(1|2[abxy]?|5|6|7|y|gy|md5|apr1|sha1|argon2(id|i|d)|scrypt|pbkdf2(-sha\d+)?|bcrypt(-sha256)?)\$"
     r"|(pbkdf2_sha\d+|argon2|bcrypt_sha256|bcrypt|scrypt|sha1|md5|unsalted_md5|unsalted_sha1|crypt)\$\S"
     r"|\{(s?sha\d*|s?md5|crypt|pbkdf2[-\w]*|argon2|bcrypt)\}\S)", re.IGNORECASE)
-# What names something else: an OID (`1.2.840.113556.1.4.90`), an address or a version; a dotted
+# What names something else: an OID (`1.2.840.113556.1.4.90`), an address, a network or a version; a dotted
 # import path (`AuthEncoding.AuthEncoding:pw_encrypt`, `pw.contents`); a command-line flag (`--pass`);
 # an e-mail address (anonymous FTP's customary password); a URN (SAML's
-# `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`).
-_NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
-                              r"|[\w.+-]+@[\w-]+(\.[\w-]+)+)$")
+# `urn:oasis:names:tc:SAML:2.0:ac:classes:Password`); a file's name (`user-password.cfg`).
+_NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+(/\d+)?|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
+                              r"|[\w.+-]+@[\w-]+(\.[\w-]+)+"
+                              r"|[\w.\-]+\.(cfg|conf|ini|txt|json|ya?ml|toml|py|db|sqlite3?|csv|xml|log|dat|kdbx|gpg|pem|key))$")
 # A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
@@ -223,7 +226,10 @@ _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
-_WORKING_DIRECTORY = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd"})
+# Calls that make a path: a name bound only to one (`f_pass = Path(base_dir, PASS_FILE)`, `pwd =
+# os.getcwd()`, the shell's print-working-directory) names a file, not a password.
+_PATH_CALLS = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd", "pathlib.Path", "pathlib.PurePath",
+                         "os.path.join", "os.path.expanduser", "os.path.abspath", "os.path.realpath"})
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -242,7 +248,7 @@ def is_password_name(name: str) -> bool:
     """Whether a variable, attribute, key or keyword of this name holds a cleartext password."""
     words = name_words(name)
     first = next((index for index, word in enumerate(words) if _is_password_word(word)), None)
-    if first is None:
+    if first is None or first > 0 and words[first - 1] == "no":  # `_QR_SECURITY_NO_PASS`: the absence of one
         return False
     return not any(word in _NOT_PASSWORD_WORDS for word in words) and _NOT_PASSWORD_AFTER.isdisjoint(words[first:])
 
@@ -547,7 +553,7 @@ class PasswordOracle:
         if owner is not None and name in owner.params and name == password_parameter(owner):
             return self._source(name, node if node is not None else scope.node)
         if is_password_name(name):
-            if owner is not None and self._working_directory(owner.assignments.get(name, []), owner):
+            if owner is not None and self._makes_path(owner.assignments.get(name, []), owner):
                 return None
             constant = owner is None or owner.kind == "module"
             if constant and isinstance(node, cst.Name) and self.names_no_password(node, scope):
@@ -563,10 +569,9 @@ class PasswordOracle:
             return None  # module-level names are configuration, not a user's password in flight
         return self._name_flow(owner, name, node)
 
-    def _working_directory(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
-        """`pwd = os.getcwd()`: the shell's print-working-directory, not a password."""
+    def _makes_path(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
         return bool(values) and all(isinstance(value, cst.Call) and (self.model.qualified_name(value.func, scope) or "")
-                                    in _WORKING_DIRECTORY for value in values)
+                                    in _PATH_CALLS for value in values)
 
     def names_no_password(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         """A constant (`NAME` or `owner.NAME`) whose value is no password: text that is no password
@@ -583,8 +588,8 @@ class PasswordOracle:
         """What the values bound to a local name carry: those that reach the read (`reaching`) and
         what was put into it, or its callers' arguments."""
         values = self.model.reaching(name, owner, read)
-        # the values a read misses are always the first so many assigned: their count tells reads apart
-        missed = len(self.model.shadowed.get(read, ())) if read is not None else 0
+        # reads that miss the same values see the same ones
+        missed = tuple(map(id, self.model.shadowed.get(read, ()))) if read is not None else ()
         return self._memoised((id(owner.node), name, missed), lambda: self._first(
             [*values, *owner.filled.get(name, [])], owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
@@ -607,7 +612,8 @@ class PasswordOracle:
         if is_password_name(attr):
             if self.names_no_password(expr, scope):
                 return None
-            return self._source(attr, expr, stored=_RECORD.match(terminal_name(expr.value) or "") is not None)
+            stored = _RECORD.match(terminal_name(expr.value) or "") is not None and not self._set_in_clear(expr, scope)
+            return self._source(attr, expr, stored=stored)
         if attr in ("data", "value"):
             return self.carries(expr.value, scope)
         owner = scope.enclosing_class()
@@ -617,6 +623,18 @@ class PasswordOracle:
                 if found:
                     return found
         return None
+
+    def _set_in_clear(self, expr: cst.Attribute, scope: Scope) -> bool:
+        """`self.passwd` where its own class sets it to a password in clear that a method is given
+        or a call returns (`self.passwd = passwd` in `__init__`, `kvargs.get("passwd")`): a client's
+        credential, handed on like any password, not a record's stored hash. A value from another
+        attribute or local (`root_pwd = self.pwd`, a shell's working directory) says nothing new."""
+        owner = scope.enclosing_class()
+        if owner is None or not isinstance(expr.value, cst.Name) or expr.value.value != scope.self_name():
+            return False
+        return any((found := self.carries(value, method)) is not None and not found.stored
+                   and _given_or_called(found.steps[0].node, method)
+                   for value, method in owner.attributes.get(expr.attr.value, []))
 
     def _call_carries(self, call: cst.Call, scope: Scope) -> Optional[Flow]:
         func = call.func
@@ -689,6 +707,10 @@ class PasswordOracle:
                 found = replace(found, encoded=found.encoded or encoded)
                 return found.then(Step(self.model, call, f"through `{name}()`", kind="return"))
         return None
+
+
+def _given_or_called(source: cst.CSTNode, function: Scope) -> bool:
+    return isinstance(source, cst.Call) or isinstance(source, cst.Name) and source.value in function.params
 
 
 def _template_field(expr: cst.BaseExpression, fields: "re.Pattern[str]") -> Optional[str]:

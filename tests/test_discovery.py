@@ -59,6 +59,7 @@ PROJECT = {
     "src/app.egg-info/top_level.py": "",
     "tests/test_auth.py": "",
     "tests/helpers.py": "",
+    "src/app/testutils.py": "",
     "conftest.py": "",
     ".venv/lib/python3.11/site-packages/x.py": "",
     "build/lib/app.py": "",
@@ -77,6 +78,7 @@ TESTS = [
     "conftest.py",
     "src/app/auth_test.py",
     "src/app/tests.py",
+    "src/app/testutils.py",
     "tests/helpers.py",
     "tests/test_auth.py",
 ]
@@ -137,6 +139,7 @@ def test_default_test_patterns_are_documented_choice() -> None:
         "*_test.py",
         "tests.py",
         "conftest.py",
+        "testutils.py",
     )
 
 

@@ -15,6 +15,8 @@ import pytest
 from conftest import assert_valid_sarif, run_pwlint, write_tree
 
 from pwlint.findings import Finding
+from pwlint.names import build_model
+from pwlint.parsing import parse
 from pwlint.scan import Settings, load, scan
 
 
@@ -122,6 +124,54 @@ def test_self_attributes_set_in_init_carry_the_password_to_other_methods(tmp_pat
 
     assert where(found) == {("vault/cli.py", 7, "PW701")}
     assert [(step.path, step.region.start_line) for step in found[0].flow][-1] == ("vault/store.py", 11)
+
+
+def test_a_credential_a_class_is_given_is_handed_on_but_a_records_password_is_not(tmp_path: Path) -> None:
+    found = findings(tmp_path, {
+        "console/tty.py": """\
+            import logging
+
+            logger = logging.getLogger(__name__)
+
+
+            class Terminal:
+                def __init__(self, host, **kvargs):
+                    self.passwd = kvargs.get("passwd", "")
+
+                def login(self):
+                    self._write(self.passwd)  # answers the device's password prompt
+
+                def _write(self, content):
+                    logger.debug("Write: %s", content)
+
+
+            class Account:
+                def audit(self):
+                    self._note(self.password)  # the stored hash: never set here in clear
+
+                def _note(self, value):
+                    logger.info("checked %s", value)
+            """,
+    })
+
+    assert where(found) == {("console/tty.py", 11, "PW801")}
+
+
+def test_a_name_read_in_its_own_assignment_holds_what_came_before(tmp_path: Path) -> None:
+    source = textwrap.dedent("""\
+        def run(command):
+            command = build(command)
+            return command
+        """)
+    module = parse("run.py", source.encode()).module
+    model = build_model(module, "run.py")
+    function = model.module_scope.children["run"]
+    assignment = module.body[0].body.body[0].body[0]
+    returned = module.body[0].body.body[1].body[0].value
+
+    # `build` is handed the parameter; what `build` returns reaches only the `return`
+    assert model.reaching("command", function, assignment.value.args[0].value) == []
+    assert model.reaching("command", function, returned) == [assignment.value]
 
 
 def test_wrappers_pass_passwords_through_and_hashing_wrappers_sanitise(tmp_path: Path) -> None:
