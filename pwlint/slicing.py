@@ -16,7 +16,9 @@ A definition is kept when its own text (decorators included)
 - is a function or class the project calls with a password among the arguments (`Focus.called`,
   the prefilter's helper names): the password is handed to it;
 - reads a *carrier*: a module global or `self` attribute that an assignment naming a password
-  sets elsewhere in the file (`self._secret = password`, then `execute(q, self._secret)`);
+  sets elsewhere in the file (`self._secret = password`, then `execute(q, self._secret)`), or
+  one set from a local that such an assignment sets (`uri = f"{user}:{password}@{host}"`, then
+  `self.proxy = {"https": uri}`);
 - takes a password from a kept one in this file under another name: it is called by one with
   arguments (`self._execute(cursor, params)`), or it calls one whose `return` names a password
   (`params = self._get_params()`).
@@ -65,8 +67,6 @@ _LINE_BREAK = re.compile(f"({LINE_BREAK.pattern})")  # splits keeping the breaks
 _BYTE_LINE_BREAK = re.compile(LINE_BREAK.pattern.encode())
 _SELF = frozenset({"self", "cls"})  # a method's own object: `self.x` is a name of its own, `self` alone none
 _DEFINED = re.compile(rb"(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
-# `self.name =` (or `+=`, `: T =`), not `==`: a `self` attribute set on this line.
-_SELF_ASSIGNMENT = re.compile(rb"(?<![a-z0-9_.])self\.([a-z_][a-z0-9_]*)[ \t]*(?::[^=\n]*)?(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)")
 
 
 @dataclass(frozen=True)
@@ -394,20 +394,38 @@ def _text(node: ast.stmt, lowered: Sequence[bytes]) -> bytes:
 def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts: dict[int, bytes],
                      lowered: Sequence[bytes], focus: Focus) -> Optional[re.Pattern[bytes]]:
     """A search for the carriers: the module globals and `self` attributes that an assignment
-    naming a password sets (at the module's top level, or on a line of a method that names a
-    password). Carriers that name a password themselves need no search."""
+    naming a password sets (at the module's top level, or in a method that names a password: on a
+    line that names one, or from a local set on such a line, `proxy_uri = f"{user}:{password}@{host}"`
+    then `self.proxy = {"http": proxy_uri}`). Carriers that name a password themselves need no search."""
     names = {name.lower().encode() for statement in tree.body for name in _global_targets(statement)
              if focus.password.found_in(_text(statement, lowered))}
     for node in definitions:
         if isinstance(node, ast.ClassDef):
             for method in node.body:
                 if isinstance(method, _FUNCTIONS) and focus.password.found_in(texts[id(method)]):
-                    names.update(name for line in texts[id(method)].split(b"\n") if focus.password.found_in(line)
-                                 for name in _SELF_ASSIGNMENT.findall(line))
+                    names.update(_self_carriers(method, lowered, focus))
     plain = sorted(name for name in names if not focus.password.found_in(name))
     if not plain:
         return None
     return re.compile(rb"(?<![a-z0-9_.])(?:self\.)?(?:" + b"|".join(map(re.escape, plain)) + rb")(?![a-z0-9_])")
+
+
+def _self_carriers(method: _Definition, lowered: Sequence[bytes], focus: Focus) -> Iterator[bytes]:
+    """The `self` attributes a method's assignments set from a password, directly or through one local."""
+    assignments = [(node, _text(node, lowered)) for node in _walk(method) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
+    locals_ = {target.id.lower().encode() for node, text in assignments if focus.password.found_in(text)
+               for target in _assigned(node) if isinstance(target, ast.Name)}
+    mention = re.compile(rb"(?<![a-z0-9_.])(?:" + b"|".join(map(re.escape, sorted(locals_))) + rb")(?![a-z0-9_])") \
+        if locals_ else None
+    for node, text in assignments:
+        if focus.password.found_in(text) or mention is not None and mention.search(text):
+            yield from (target.attr.lower().encode() for target in _assigned(node) if isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name) and target.value.id == "self")
+
+
+def _assigned(statement: Union[ast.Assign, ast.AnnAssign, ast.AugAssign]) -> Iterator[ast.expr]:
+    for target in statement.targets if isinstance(statement, ast.Assign) else [statement.target]:
+        yield from target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
 
 
 def _global_targets(statement: ast.stmt) -> Iterator[str]:

@@ -145,6 +145,37 @@ def test_a_flow_through_a_self_attribute_set_from_a_password_survives_slicing(tm
     assert described(findings(tmp_path / "a", project)) == described(findings(tmp_path / "b", project, prefilter=False))
 
 
+def test_a_self_attribute_set_from_a_local_made_of_a_password_is_a_carrier(tmp_path: Path) -> None:
+    project = {
+        "app/connection.py": """\
+            import logging
+
+            log = logging.getLogger(__name__)
+
+
+            class Connection:
+                def set_proxy(self, server, port, username, password):
+                    proxy_uri = (
+                        f"{username}:{password}@{server}:{port}"
+                    )
+                    self.proxy = {
+                        "https": f"https://{proxy_uri}",
+                    }
+
+                def describe(self):
+                    return "a connection"
+
+                def request(self, url):
+                    log.debug(f"calling {url} through {self.proxy}")
+            """,
+    }
+    text = sliced(project, "app/connection.py")
+    assert "def request" in text and "def describe" not in text
+    found = findings(tmp_path / "a", project)
+    assert [(f.region.start_line, f.rule_id) for f in found] == [(19, "PW801")]
+    assert described(found) == described(findings(tmp_path / "b", project, prefilter=False))
+
+
 def test_a_file_ast_cannot_parse_is_parsed_whole_and_its_error_reported(tmp_path: Path) -> None:
     project = {
         "app/broken.py": """\
