@@ -94,6 +94,13 @@ class Scope:
         parent = self.parent
         return parent if self.kind == "function" and parent is not None and parent.kind == "class" else None
 
+    def instance_class(self, receiver: str) -> Optional["Scope"]:
+        """The class whose instance `receiver` is here: `self` in a method, or in a closure inside one."""
+        scope = self
+        while scope.kind == "function" and scope.enclosing_class() is None and scope.parent is not None:
+            scope = scope.parent
+        return scope.enclosing_class() if scope.self_name() == receiver else None
+
     def self_name(self) -> Optional[str]:
         """The name of a method's first parameter (`self`, `cls`), which refers to its class."""
         if self.enclosing_class() is None or not isinstance(self.node, cst.FunctionDef):
@@ -135,6 +142,9 @@ class ModuleModel:
     # path to the read (`msg = f"bad {password}"` ... `msg = "bad mode"; log(msg)`): keyed by the
     # nodes themselves, so the map survives pickling with the tree
     shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = field(default_factory=dict)
+    # a local name read outside any loop -> how many of its function's assignments to it come
+    # before the read: the later ones cannot reach it (only reads that some later one follows)
+    before: dict[cst.Name, int] = field(default_factory=dict)
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -144,9 +154,13 @@ class ModuleModel:
 
     def reaching(self, name: str, owner: Scope, read: Optional[cst.CSTNode] = None) -> list[cst.BaseExpression]:
         """The values assigned to `name` in `owner` that may reach the `read` of it: all of them,
-        less those a later assignment overwrote on every path to it (`shadowed`)."""
-        gone = {id(value) for value in self.shadowed.get(read, ())} if read is not None else set()
-        return [value for value in owner.assignments.get(name, []) if id(value) not in gone]
+        less those assigned after it outside a loop (`before`), and those a later assignment
+        overwrote on every path to it (`shadowed`)."""
+        values = owner.assignments.get(name, [])
+        if read is None:
+            return values
+        gone = {id(value) for value in self.shadowed.get(read, ())}
+        return [value for value in values[:self.before.get(read, len(values))] if id(value) not in gone]
 
     def qualified_name(self, expr: cst.BaseExpression, scope: Scope, _depth: int = 0) -> Optional[str]:
         """The dotted name an expression refers to, through imports, attributes and call results.
@@ -199,7 +213,7 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
     return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
-                       builder.shadowed)
+                       builder.shadowed, builder.before())
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -293,6 +307,8 @@ class _ModelBuilder:
         # per scope (by id) and name: each plain assignment so far, with the blocks and statement it sits in
         self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]]]] = {}
         self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
+        self.loops = [0]  # per scope entered: how many `for` and `while` loops the walk is inside
+        self.reads: list[tuple[cst.Name, Scope, int]] = []  # reads outside loops, with the assignments before them
         self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
 
     # -- scopes -------------------------------------------------------------------------------
@@ -301,10 +317,16 @@ class _ModelBuilder:
         if name:
             self.scope.children[name] = scope
         self.scope = scope
+        self.loops.append(0)
 
     def _leave(self) -> None:
         assert self.scope.parent is not None
         self.scope = self.scope.parent
+        self.loops.pop()
+
+    def before(self) -> dict[cst.Name, int]:
+        """Of the reads outside loops, those that an assignment in their function follows."""
+        return {node: count for node, scope, count in self.reads if count < len(scope.assignments.get(node.value, ()))}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scope.bind(node.name.value, None)
@@ -415,6 +437,18 @@ class _ModelBuilder:
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_loose(node.target, node.iter)
+        self._enter_loop(node)
+
+    # Loops, where a value assigned later in the code reaches a read in the next round; and
+    # comprehensions, whose element the walk reads before the `for` that binds it.
+    def _enter_loop(self, node: cst.CSTNode) -> None:
+        self.loops[-1] += 1
+
+    def _leave_loop(self, node: cst.CSTNode) -> None:
+        self.loops[-1] -= 1
+
+    visit_While = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_loop
+    leave_For = leave_While = leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_loop
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_loose(node.target, node.iter)
@@ -508,6 +542,8 @@ class _ModelBuilder:
         assignment made from the name itself (`key = wsgi_to_str(key)`) changes what it holds, so
         what it held before still reaches the read. The read's own assignment comes after it:
         `command = self._build(command)` hands on what `command` held, not what `_build` returns."""
+        if self.scope.kind == "function" and not self.loops[-1]:
+            self.reads.append((node, self.scope, len(self.scope.assignments.get(node.value, ()))))
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
             return

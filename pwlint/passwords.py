@@ -588,9 +588,7 @@ class PasswordOracle:
         """What the values bound to a local name carry: those that reach the read (`reaching`) and
         what was put into it, or its callers' arguments."""
         values = self.model.reaching(name, owner, read)
-        # reads that miss the same values see the same ones
-        missed = tuple(map(id, self.model.shadowed.get(read, ()))) if read is not None else ()
-        return self._memoised((id(owner.node), name, missed), lambda: self._first(
+        return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
             [*values, *owner.filled.get(name, [])], owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
@@ -616,8 +614,8 @@ class PasswordOracle:
             return self._source(attr, expr, stored=stored)
         if attr in ("data", "value"):
             return self.carries(expr.value, scope)
-        owner = scope.enclosing_class()
-        if owner is not None and isinstance(expr.value, cst.Name) and expr.value.value == scope.self_name():
+        owner = _own_class(expr, scope)
+        if owner is not None:
             for value, method in owner.attributes.get(attr, []):
                 found = self.carries(value, method)
                 if found:
@@ -629,10 +627,8 @@ class PasswordOracle:
         or a call returns (`self.passwd = passwd` in `__init__`, `kvargs.get("passwd")`): a client's
         credential, handed on like any password, not a record's stored hash. A value from another
         attribute or local (`root_pwd = self.pwd`, a shell's working directory) says nothing new."""
-        owner = scope.enclosing_class()
-        if owner is None or not isinstance(expr.value, cst.Name) or expr.value.value != scope.self_name():
-            return False
-        return any((found := self.carries(value, method)) is not None and not found.stored
+        owner = _own_class(expr, scope)
+        return owner is not None and any((found := self.carries(value, method)) is not None and not found.stored
                    and _given_or_called(found.steps[0].node, method)
                    for value, method in owner.attributes.get(expr.attr.value, []))
 
@@ -707,6 +703,10 @@ class PasswordOracle:
                 found = replace(found, encoded=found.encoded or encoded)
                 return found.then(Step(self.model, call, f"through `{name}()`", kind="return"))
         return None
+
+
+def _own_class(expr: cst.Attribute, scope: Scope) -> Optional[Scope]:
+    return scope.instance_class(expr.value.value) if isinstance(expr.value, cst.Name) else None
 
 
 def _given_or_called(source: cst.CSTNode, function: Scope) -> bool:

@@ -6,7 +6,8 @@ program adds:
   `pkg.utils.hash_value` both find the function, also when the scan root is above the import root
   (`src/pkg/utils.py` answers to `pkg.utils`), and re-exports through `__init__` are followed;
 - call resolution: functions, classes (their `__init__`), `self.method()` through the class and
-  its bases, and `Class().method()`;
+  its bases, and `Class().method()`; a `self.method()` call also counts among the callers of the
+  method's overrides in the project's subclasses;
 - the reverse call graph, built once on first use, for "who passes what to this parameter";
 - one summary per function (does it return a password of its own, which parameters pass through),
   computed once however many call sites ask, with a guard that ends recursion;
@@ -68,6 +69,7 @@ class Program:
         self.cycles = Cycles()
         self._oracles: dict[int, PasswordOracle] = {}
         self._callers: Optional[dict[int, list[CallSite]]] = None
+        self._derived: Optional[dict[int, list[tuple[ModuleModel, Scope]]]] = None  # class id -> direct subclasses
         self._summaries: dict[int, Summary] = {}
         self._positions: dict[int, Positions] = {}
 
@@ -223,14 +225,10 @@ class Program:
         return self._resolve_dotted(name.split("."), model, scope) if name else None
 
     def _self_method(self, receiver: str, name: str, model: ModuleModel, scope: Scope) -> Optional[Callee]:
-        """`self.helper(x)` and `cls.build(x)` inside a method run the class's own (or inherited) method."""
-        method = scope
-        while method.kind == "function" and method.enclosing_class() is None and method.parent is not None:
-            method = method.parent  # a closure inside a method still sees the method's `self`
-        owner = method.enclosing_class()
-        if owner is None or method.self_name() != receiver:
-            return None
-        return self._method(model, owner, name, bound=True)
+        """`self.helper(x)` and `cls.build(x)` inside a method (or a closure in one) run the class's
+        own (or inherited) method."""
+        owner = scope.instance_class(receiver)
+        return self._method(model, owner, name, bound=True) if owner is not None else None
 
     def _method(self, model: ModuleModel, owner: Scope, name: str, bound: bool, depth: int = 0) -> Optional[Callee]:
         found = owner.children.get(name)
@@ -256,10 +254,47 @@ class Program:
                     if site.kind == "call":
                         assert isinstance(site.node, cst.Call)
                         callee = self.resolve_call(site.node, model, site.scope)
-                        if callee is not None:
-                            entry = CallSite(model, site.scope, site.node, callee.offset)
-                            self._callers.setdefault(id(callee.scope), []).append(entry)
+                        for runs in ([callee] if callee is not None else []) + self._overrides(site.node, site.scope):
+                            entry = CallSite(model, site.scope, site.node, runs.offset)
+                            self._callers.setdefault(id(runs.scope), []).append(entry)
         return self._callers.get(id(function), [])
+
+    def _overrides(self, call: cst.Call, scope: Scope) -> list[Callee]:
+        """What `self.write(x)` may run besides its own class's `write`: the overrides in the
+        project's subclasses (a terminal's base class answers the password prompt with
+        `self.write(self.passwd)`; its telnet subclass's `write` logs what it is given)."""
+        func = call.func
+        owner = scope.instance_class(func.value.value) if isinstance(func, cst.Attribute) and \
+            isinstance(func.value, cst.Name) else None
+        if owner is None:
+            return []
+        assert isinstance(func, cst.Attribute)
+        found = []
+        for model, subclass in self._subclasses(owner):
+            override = subclass.children.get(func.attr.value)
+            if override is not None and override.kind == "function" and not _decorated(override, "staticmethod"):
+                found.append(Callee(model, override, 1))
+        return found
+
+    def _subclasses(self, owner: Scope) -> list[tuple[ModuleModel, Scope]]:
+        """The project's classes derived from `owner`, directly or not."""
+        if self._derived is None:
+            self._derived = {}
+            for model in self.modules.values():
+                for scope in model.module_scope.children.values():
+                    if scope.kind == "class" and isinstance(scope.node, cst.ClassDef):
+                        for base in scope.node.bases:
+                            resolved = self._resolve_expr(base.value, model, model.module_scope)
+                            if resolved is not None and resolved[1].kind == "class":
+                                self._derived.setdefault(id(resolved[1]), []).append((model, scope))
+        found, pending, seen = [], [owner], {id(owner)}
+        while pending:
+            for model, subclass in self._derived.get(id(pending.pop()), []):
+                if id(subclass) not in seen:
+                    seen.add(id(subclass))
+                    found.append((model, subclass))
+                    pending.append(subclass)
+        return found
 
     @staticmethod
     def argument(call: cst.Call, function: Scope, param: str, offset: int) -> Optional[cst.BaseExpression]:

@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Mapping
 
+import libcst as cst
 import pytest
 from conftest import assert_valid_sarif, run_pwlint, write_tree
 
@@ -157,21 +158,42 @@ def test_a_credential_a_class_is_given_is_handed_on_but_a_records_password_is_no
     assert where(found) == {("console/tty.py", 11, "PW801")}
 
 
-def test_a_name_read_in_its_own_assignment_holds_what_came_before(tmp_path: Path) -> None:
+def test_a_read_holds_only_what_was_assigned_before_it_unless_a_loop_brings_later_values_round() -> None:
     source = textwrap.dedent("""\
-        def run(command):
+        def run(command, password):
             command = build(command)
-            return command
+            log(command)
+            message = "starting"
+            log(message)
+            message = f"failed with {password}"
+            for attempt in range(3):
+                log(message)
+                message = "retrying"
+            return message
         """)
     module = parse("run.py", source.encode()).module
     model = build_model(module, "run.py")
     function = model.module_scope.children["run"]
-    assignment = module.body[0].body.body[0].body[0]
-    returned = module.body[0].body.body[1].body[0].value
+    body = module.body[0].body.body
+    built, first, failed = body[0].body[0].value, body[2].body[0].value, body[4].body[0].value
+    retrying = body[5].body.body[1].body[0].value
 
-    # `build` is handed the parameter; what `build` returns reaches only the `return`
-    assert model.reaching("command", function, assignment.value.args[0].value) == []
-    assert model.reaching("command", function, returned) == [assignment.value]
+    def read(statement: cst.CSTNode) -> cst.Name:
+        return next(node for node in _names(statement) if node.value in ("command", "message"))
+
+    # `build` is handed the parameter; what `build` returns reaches the next statement
+    assert model.reaching("command", function, body[0].body[0].value.args[0].value) == []
+    assert model.reaching("command", function, read(body[1])) == [built]
+    # the password's message comes after the first log; in the loop, a round may bring "retrying"
+    assert model.reaching("message", function, read(body[3])) == [first]
+    assert model.reaching("message", function, read(body[5].body.body[0])) == [failed, retrying]
+
+
+def _names(node: cst.CSTNode) -> list[cst.Name]:
+    found = [node] if isinstance(node, cst.Name) else []
+    for child in node.children:
+        found += _names(child)
+    return found
 
 
 def test_wrappers_pass_passwords_through_and_hashing_wrappers_sanitise(tmp_path: Path) -> None:
