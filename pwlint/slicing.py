@@ -412,7 +412,8 @@ def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts
 
 def _self_carriers(method: _Definition, lowered: Sequence[bytes], focus: Focus) -> Iterator[bytes]:
     """The `self` attributes a method's assignments set from a password, directly or through one local."""
-    assignments = [(node, _text(node, lowered)) for node in _walk(method) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
+    assignments = [(node, _text(node, lowered)) for node in _statements(method.body)
+                   if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
     locals_ = {target.id.lower().encode() for node, text in assignments if focus.password.found_in(text)
                for target in _assigned(node) if isinstance(target, ast.Name)}
     mention = re.compile(rb"(?<![a-z0-9_.])(?:" + b"|".join(map(re.escape, sorted(locals_))) + rb")(?![a-z0-9_])") \
@@ -421,6 +422,16 @@ def _self_carriers(method: _Definition, lowered: Sequence[bytes], focus: Focus) 
         if focus.password.found_in(text) or mention is not None and mention.search(text):
             yield from (target.attr.lower().encode() for target in _assigned(node) if isinstance(target, ast.Attribute)
                         and isinstance(target.value, ast.Name) and target.value.id == "self")
+
+
+def _statements(body: Sequence[ast.AST]) -> Iterator[ast.AST]:
+    """The statements of a body and of the blocks in them, without walking their expressions."""
+    for statement in body:
+        yield statement
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(statement, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
 
 
 def _assigned(statement: Union[ast.Assign, ast.AnnAssign, ast.AugAssign]) -> Iterator[ast.expr]:
