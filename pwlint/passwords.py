@@ -65,6 +65,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "validation", "strength", "score", "complexity", "rules", "rule", "regex", "pattern", "required",
     "history", "count", "attempts", "tries", "retries", "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
+    "expire", "warn", "warning",  # Unix shadow aging (`password_expire_warn`)
     # places, identifiers and UI
     "reset", "url", "uri", "link", "path", "file", "filename", "basename", "dir", "dirname", "folder", "field", "fields",
     "label",
@@ -86,8 +87,9 @@ _NOT_PASSWORD_WORDS = frozenset({
     "through", "thru", "by", "bypass", "mime", "extension", "extensions", "parameter", "parameters",
     "param", "params", "number", "passwordless", "must", "can", "args", "kwargs",
     # what is done with a password, or runs to get one: `password_action`, `MASTER_PASSWORD_HOOK`,
-    # `PasswordExecCommand`, a `save_password` flag, a `password_based` account
-    "action", "hook", "cmd", "command", "exec", "save", "based",
+    # `PasswordExecCommand`, a `save_password` flag, a `password_based` account, whether and when
+    # to `update_password` ("always", "on_create") or `generate_password`
+    "action", "hook", "cmd", "command", "exec", "save", "based", "update", "generate",
 })
 
 # A function named with one of these verbs and for passwords takes one (`hash_password(raw)`,
@@ -164,7 +166,7 @@ _SERIALISERS = re.compile(r"^(json|simplejson|ujson|orjson|pickle|marshal|toml|t
 # Calls known only by their last name that encrypt or obfuscate reversibly (`cipher.encrypt(pw)`,
 # `helpers.encrypt(pw)`), unless the receiver is a password-hashing context (passlib's `.encrypt` hashes).
 _REVERSIBLE_NAMES = frozenset({"encrypt", "encrypt_and_digest", "obfuscate", "scramble", "xor_encrypt", "rot13"})
-_HASHING_RECEIVER = re.compile(r"(?i)(context|ctx|passlib|hasher|handler|hash|pwd_|password_)")
+_HASHING_RECEIVER = re.compile(r"(?i)(context|ctx|passlib|hasher|handler|hash|pwd_|password_|(^|[._])crypt(_|\.|$)|algo)")
 
 # Words in a parameter's name that say it receives something derived from a password, not the password.
 _DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded", "crypt", "crypted", "encrypted",
@@ -223,6 +225,7 @@ _NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+(/\d+)?|[A
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
@@ -313,6 +316,8 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if name is not None and _spells(text, name):
         return False
+    if _CONSTANT_NAME.match(bare) and any(_is_password_word(word) for word in name_words(bare)):
+        return False  # a marker spelt as a constant's name: `result["password"] = "NOT_LOGGING_PASSWORD"`
     return not (is_placeholder_text(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _is_fragment(bare))
 
@@ -501,7 +506,7 @@ class PasswordOracle:
         if isinstance(expr, cst.Attribute):
             return self._attribute_carries(expr, scope)
         if isinstance(expr, cst.Subscript):
-            key = subscript_key(expr)
+            key = subscript_key(expr) or self._constant_key(expr, scope)
             if key is not None:
                 return self._source(key, expr) if is_password_name(key) else None
             return self.carries(expr.value, scope)
@@ -555,6 +560,9 @@ class PasswordOracle:
         if is_password_name(name):
             if owner is not None and self._makes_path(owner.assignments.get(name, []), owner):
                 return None
+            if owner is not None and name in owner.params and name not in owner.assignments \
+                    and self._given_stored(owner, name):
+                return None
             constant = owner is None or owner.kind == "module"
             if constant and isinstance(node, cst.Name) and self.names_no_password(node, scope):
                 return None
@@ -592,6 +600,27 @@ class PasswordOracle:
             [*values, *owner.filled.get(name, [])], owner) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
+    def _constant_key(self, expr: cst.Subscript, scope: Scope) -> Optional[str]:
+        """A key given as a constant (`config[CONF_PASSWORD]`): its text, or its name when the
+        constant is another package's (named in capitals, as constants are; `cache[password]`
+        is keyed by a password, and holds something else)."""
+        element = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if not isinstance(element, cst.Index) or not isinstance(element.value, (cst.Name, cst.Attribute)):
+            return None
+        text = fold(element.value, self.model, scope, self.program.constant if self.program is not None else None)
+        name = terminal_name(element.value) or ""
+        return text if isinstance(text, str) else name if name.isupper() else None
+
+    def _given_stored(self, function: Scope, name: str) -> bool:
+        """A parameter that every caller in the project hands a record's stored password
+        (`get_md5_hash_password(user.password)`) holds the stored hash, whatever it is called."""
+        program = self.program
+        sites = program.callers(function) if program is not None else []
+        return bool(sites) and all(
+            (found := program.oracle(site.model).carries(program.argument(site.call, function, name, site.offset),
+                                                         site.scope)) is not None and found.stored
+            for site in sites if program is not None)
+
     def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
         """A parameter carries a password when some call site in the project passes one, unless
         its name says it holds something derived (`encoded`, `digest`, `key`): its author knows."""
@@ -623,8 +652,9 @@ class PasswordOracle:
         return None
 
     def _set_in_clear(self, expr: cst.Attribute, scope: Scope) -> bool:
-        """`self.passwd` where its own class sets it to a password in clear that a method is given
-        or a call returns (`self.passwd = passwd` in `__init__`, `kvargs.get("passwd")`): a client's
+        """`self.passwd` where its own class sets it to a password in clear that a method is given,
+        a call returns or a lookup reads (`self.passwd = passwd` in `__init__`, `kvargs.get("passwd")`,
+        `config[CONF_PASSWORD]`): a client's
         credential, handed on like any password, not a record's stored hash. A value from another
         attribute or local (`root_pwd = self.pwd`, a shell's working directory) says nothing new."""
         owner = _own_class(expr, scope)
@@ -710,7 +740,11 @@ def _own_class(expr: cst.Attribute, scope: Scope) -> Optional[Scope]:
 
 
 def _given_or_called(source: cst.CSTNode, function: Scope) -> bool:
-    return isinstance(source, cst.Call) or isinstance(source, cst.Name) and source.value in function.params
+    """A password's source that is a parameter of `function`, a call's result or a lookup
+    (`config[CONF_PASSWORD]`): not an attribute, nor a local that came from one."""
+    if isinstance(source, cst.Name):
+        return source.value in function.params
+    return not isinstance(source, cst.Attribute)
 
 
 def _template_field(expr: cst.BaseExpression, fields: "re.Pattern[str]") -> Optional[str]:

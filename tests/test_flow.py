@@ -196,6 +196,22 @@ def _names(node: cst.CSTNode) -> list[cst.Name]:
     return found
 
 
+def test_settings_no_site_runs_on_set_no_password_policy(tmp_path: Path) -> None:
+    settings = """\
+        from django.conf import settings
+
+        settings.configure(
+            INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes"],
+            SECRET_KEY="not-a-site",
+        )
+        """
+    found = findings(tmp_path, {"docs/conf.py": settings, "pkg/ci_settings.py": settings,
+                                "makemigrations.py": settings, "site/settings.py": settings})
+
+    # Sphinx's build, a migrations script and a CI run serve no users
+    assert where(found) == {("site/settings.py", 4, "PW410")}
+
+
 def test_wrappers_pass_passwords_through_and_hashing_wrappers_sanitise(tmp_path: Path) -> None:
     found = findings(tmp_path, {
         "accounts/text.py": """\
