@@ -172,8 +172,9 @@ def _name(expr: cst.Name, model: ModuleModel, scope: Scope, imported: Optional[I
 
 
 def _attribute(expr: cst.Attribute, model: ModuleModel, scope: Scope, imported: Optional[Imported], depth: int) -> Any:
-    """`self.X` and `cls.X` read a constant assigned once in the enclosing class body; other
-    attributes, a constant of the module or class they name."""
+    """`self.X` and `cls.X` read a constant assigned once in the enclosing class body, or else
+    once in all of its methods (`self._salt = b"..."` in `__init__`); other attributes, a
+    constant of the module or class they name."""
     if not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")):
         named = _class_named(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
         if named is not None:
@@ -183,9 +184,15 @@ def _attribute(expr: cst.Attribute, model: ModuleModel, scope: Scope, imported: 
     owner: Optional[Scope] = scope
     while owner is not None and owner.kind != "class":
         owner = owner.parent
-    if owner is None or expr.attr.value not in owner.assignments:
+    if owner is None:
         return UNKNOWN
-    return assigned_value(owner, expr.attr.value, model, imported, depth)
+    if expr.attr.value in owner.assignments:
+        return assigned_value(owner, expr.attr.value, model, imported, depth)
+    set_by_methods = owner.attributes.get(expr.attr.value, [])
+    if len(set_by_methods) != 1:
+        return UNKNOWN
+    value, method = set_by_methods[0]
+    return fold(value, model, method, imported, depth + 1)
 
 
 def _class_named(name: str, scope: Scope) -> Optional[Scope]:

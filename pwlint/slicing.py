@@ -21,7 +21,9 @@ A definition is kept when its own text (decorators included)
   `self.proxy = {"https": uri}`);
 - takes a password from a kept one in this file under another name: it is called by one with
   arguments (`self._execute(cursor, params)`), or it calls one whose `return` names a password
-  (`params = self._get_params()`).
+  (`params = self._get_params()`);
+- is the `__init__` of a class with a kept method: it sets the attributes they read, which
+  constant folding follows (`self._salt = b"..."`, then `PBKDF2HMAC(salt=self._salt, ...)`).
 A class the project calls with a password is kept whole: its `__init__` takes the password. A
 class of attributes alone (`class PageViewRestriction(BaseViewRestriction): pass`) is kept, like the
 module's constants: constants are read through it.
@@ -184,6 +186,8 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
         elif node.name not in focus.called:
             methods = [method for method in node.body if isinstance(method, _FUNCTIONS)]
             unwanted = [method for method in methods if id(method) not in wanted]
+            if len(unwanted) < len(methods):  # `__init__` sets what the kept ones read (`self._salt = b"..."`)
+                unwanted = [method for method in unwanted if method.name != "__init__"]
             # a class of attributes alone is constants, kept like the module's (`Restriction(Base): pass`
             # names the constants it inherits)
             if methods and len(unwanted) == len(methods) and id(node) not in wanted:
