@@ -213,7 +213,7 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
     return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
-                       builder.shadowed, builder.before())
+                       builder.shadowed, builder.before)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -308,7 +308,9 @@ class _ModelBuilder:
         self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]]]] = {}
         self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
         self.loops = [0]  # per scope entered: how many `for` and `while` loops the walk is inside
-        self.reads: list[tuple[cst.Name, Scope, int]] = []  # reads outside loops, with the assignments before them
+        # per scope entered: its reads outside loops, with how many assignments came before each
+        self.reads: list[list[tuple[cst.Name, int]]] = [[]]
+        self.before: dict[cst.Name, int] = {}  # of those, the reads a later assignment follows
         self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
 
     # -- scopes -------------------------------------------------------------------------------
@@ -318,15 +320,17 @@ class _ModelBuilder:
             self.scope.children[name] = scope
         self.scope = scope
         self.loops.append(0)
+        self.reads.append([])
 
     def _leave(self) -> None:
+        """Keep the reads of the scope left that a later assignment follows (few), once all its
+        assignments are known."""
         assert self.scope.parent is not None
+        assignments = self.scope.assignments
+        self.before.update((node, count) for node, count in self.reads.pop()
+                           if count < len(assignments.get(node.value, ())))
         self.scope = self.scope.parent
         self.loops.pop()
-
-    def before(self) -> dict[cst.Name, int]:
-        """Of the reads outside loops, those that an assignment in their function follows."""
-        return {node: count for node, scope, count in self.reads if count < len(scope.assignments.get(node.value, ()))}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scope.bind(node.name.value, None)
@@ -543,7 +547,7 @@ class _ModelBuilder:
         what it held before still reaches the read. The read's own assignment comes after it:
         `command = self._build(command)` hands on what `command` held, not what `_build` returns."""
         if self.scope.kind == "function" and not self.loops[-1]:
-            self.reads.append((node, self.scope, len(self.scope.assignments.get(node.value, ()))))
+            self.reads[-1].append((node, len(self.scope.assignments.get(node.value, ()))))
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
             return

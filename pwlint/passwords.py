@@ -615,11 +615,13 @@ class PasswordOracle:
         """A parameter that every caller in the project hands a record's stored password
         (`get_md5_hash_password(user.password)`) holds the stored hash, whatever it is called."""
         program = self.program
-        sites = program.callers(function) if program is not None else []
+        if program is None:
+            return False
+        sites = program.callers(function)
         return bool(sites) and all(
             (found := program.oracle(site.model).carries(program.argument(site.call, function, name, site.offset),
                                                          site.scope)) is not None and found.stored
-            for site in sites if program is not None)
+            for site in sites)
 
     def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
         """A parameter carries a password when some call site in the project passes one, unless
@@ -654,13 +656,14 @@ class PasswordOracle:
     def _set_in_clear(self, expr: cst.Attribute, scope: Scope) -> bool:
         """`self.passwd` where its own class sets it to a password in clear that a method is given,
         a call returns or a lookup reads (`self.passwd = passwd` in `__init__`, `kvargs.get("passwd")`,
-        `config[CONF_PASSWORD]`): a client's
-        credential, handed on like any password, not a record's stored hash. A value from another
-        attribute or local (`root_pwd = self.pwd`, a shell's working directory) says nothing new."""
+        `config[CONF_PASSWORD]`): a client's credential, handed on like any password, not a
+        record's stored hash. A value from another attribute or local (`root_pwd = self.pwd`, a
+        shell's working directory) says nothing new."""
         owner = _own_class(expr, scope)
-        return owner is not None and any((found := self.carries(value, method)) is not None and not found.stored
-                   and _given_or_called(found.steps[0].node, method)
-                   for value, method in owner.attributes.get(expr.attr.value, []))
+        return owner is not None and any(
+            (found := self.carries(value, method)) is not None and not found.stored
+            and _given_or_called(found.steps[0].node, method)
+            for value, method in owner.attributes.get(expr.attr.value, []))
 
     def _call_carries(self, call: cst.Call, scope: Scope) -> Optional[Flow]:
         func = call.func

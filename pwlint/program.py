@@ -264,11 +264,11 @@ class Program:
         project's subclasses (a terminal's base class answers the password prompt with
         `self.write(self.passwd)`; its telnet subclass's `write` logs what it is given)."""
         func = call.func
-        owner = scope.instance_class(func.value.value) if isinstance(func, cst.Attribute) and \
-            isinstance(func.value, cst.Name) else None
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return []
+        owner = scope.instance_class(func.value.value)
         if owner is None:
             return []
-        assert isinstance(func, cst.Attribute)
         found = []
         for model, subclass in self._subclasses(owner):
             override = subclass.children.get(func.attr.value)

@@ -415,8 +415,13 @@ def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts
 
 
 def _self_carriers(method: _Definition, lowered: Sequence[bytes], focus: Focus) -> Iterator[bytes]:
-    """The `self` attributes a method's assignments set from a password, directly or through one local."""
-    assignments = [(node, _text(node, lowered)) for node in _statements(method.body)
+    """The `self` attributes a method's assignments set from a password, directly or through one
+    local. A call is read on its first line alone: spread over lines, it names its arguments
+    (`self.superuser = User.objects.create_superuser(\n username=..., password=...)` makes a user,
+    which a Django test suite reads in most of its methods), and it was a password only if it says
+    so where it starts."""
+    assignments = [(node, lowered[node.lineno - 1] if isinstance(node.value, ast.Call) else _text(node, lowered))
+                   for node in _statements(method.body)
                    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
     locals_ = {target.id.lower().encode() for node, text in assignments if focus.password.found_in(text)
                for target in _assigned(node) if isinstance(target, ast.Name)}
