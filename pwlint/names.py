@@ -547,7 +547,11 @@ class _ModelBuilder:
         what it held before still reaches the read. The read's own assignment comes after it:
         `command = self._build(command)` hands on what `command` held, not what `_build` returns."""
         if self.scope.kind == "function" and not self.loops[-1]:
-            self.reads[-1].append((node, len(self.scope.assignments.get(node.value, ()))))
+            # a name neither given nor yet assigned is a global's or a builtin's (read before its
+            # first assignment, a local would be unbound): no later assignment can reach it
+            before = len(self.scope.assignments.get(node.value, ()))
+            if before or node.value in self.scope.params:
+                self.reads[-1].append((node, before))
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
             return

@@ -401,8 +401,8 @@ def _carrier_pattern(tree: ast.Module, definitions: Sequence[_Definition], texts
     naming a password sets (at the module's top level, or in a method that names a password: on a
     line that names one, or from a local set on such a line, `proxy_uri = f"{user}:{password}@{host}"`
     then `self.proxy = {"http": proxy_uri}`). Carriers that name a password themselves need no search."""
-    names = {name.lower().encode() for statement in tree.body for name in _global_targets(statement)
-             if focus.password.found_in(_text(statement, lowered))}
+    names = {target.id.lower().encode() for statement in tree.body for target in _assigned(statement)
+             if isinstance(target, ast.Name) and focus.password.found_in(_text(statement, lowered))}
     for node in definitions:
         if isinstance(node, ast.ClassDef):
             for method in node.body:
@@ -422,7 +422,7 @@ def _self_carriers(method: _Definition, lowered: Sequence[bytes], focus: Focus) 
     so where it starts."""
     assignments = [(node, lowered[node.lineno - 1] if isinstance(node.value, ast.Call) else _text(node, lowered))
                    for node in _statements(method.body)
-                   if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
+                   if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None]
     locals_ = {target.id.lower().encode() for node, text in assignments if focus.password.found_in(text)
                for target in _assigned(node) if isinstance(target, ast.Name)}
     mention = re.compile(rb"(?<![a-z0-9_.])(?:" + b"|".join(map(re.escape, sorted(locals_))) + rb")(?![a-z0-9_])") \
@@ -443,12 +443,8 @@ def _statements(body: Sequence[ast.AST]) -> Iterator[ast.AST]:
                 yield from _statements(inner)
 
 
-def _assigned(statement: Union[ast.Assign, ast.AnnAssign, ast.AugAssign]) -> Iterator[ast.expr]:
-    for target in statement.targets if isinstance(statement, ast.Assign) else [statement.target]:
-        yield from target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
-
-
-def _global_targets(statement: ast.stmt) -> Iterator[str]:
+def _assigned(statement: ast.AST) -> Iterator[ast.expr]:
+    """What an assignment statement sets (`a`, `self.b` of `a, self.b = ...`); nothing for any other."""
     if isinstance(statement, ast.Assign):
         targets = statement.targets
     elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
@@ -456,9 +452,7 @@ def _global_targets(statement: ast.stmt) -> Iterator[str]:
     else:
         return
     for target in targets:
-        for element in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
-            if isinstance(element, ast.Name):
-                yield element.id
+        yield from target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
 
 
 def _blank(text: str, spans: Iterable[_Span]) -> str:
