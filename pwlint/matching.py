@@ -790,6 +790,11 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"module"})
         pattern = _regex(raw["module"], "module", line_of(raw, "module"))
         return lambda node, c: bool(pattern.search(c.model.name))
+    if "definition-code" in raw:
+        _only(raw, {"definition-code"})
+        pattern = _regex(raw["definition-code"], "definition-code", line_of(raw, "definition-code"))
+        searched: dict[tuple[str, int], bool] = {}
+        return lambda node, c: _definition_matches(pattern, c, searched)
     if "function" in raw:
         _only(raw, {"function"})
         pattern = _regex(raw["function"], "function", line_of(raw, "function"))
@@ -848,7 +853,7 @@ def compile_condition(raw: Any) -> Condition:
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
-                    "module, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, receiver-call, "
+                    "module, definition-code, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, receiver-call, "
                     "class-bases, field-converts, any or not", "where", line_of(raw))
 
 
@@ -1009,6 +1014,31 @@ def _saved_by(c: Context, globs: Sequence[str]) -> bool:
         if any(spelled(arg.value) in owners - {c.scope.self_name()} for arg in call.args):
             return True
     return False
+
+
+def _definition_matches(pattern: re.Pattern[str], c: Context, searched: dict[tuple[str, int], bool]) -> bool:
+    """Whether a line of the top-level function or class around the site matches. The lines are the
+    file's own, so a method that slicing left out still counts; searched once per definition."""
+    scope = c.scope
+    while scope.parent is not None and scope.parent.kind != "module":
+        scope = scope.parent
+    if scope.parent is None or c.program is None:
+        return False
+    start = c.program.positions(c.model).start_line(scope.node)
+    key = (c.model.path, start)
+    if key not in searched:
+        searched[key] = any(pattern.search(line) for line in _definition_lines(c.model.lines, start))
+    return searched[key]
+
+
+def _definition_lines(lines: Sequence[str], start: int) -> Iterator[str]:
+    """The lines of the definition on line `start` (1-based): up to the next that starts a top-level
+    statement. A string's line that starts at the margin ends it early, which only searches less."""
+    yield from lines[start - 1:start]
+    for line in lines[start:]:
+        if line[:1] not in ("", " ", "\t", "#", "\n", "\r", ")", "]", "}"):
+            return
+        yield line
 
 
 def _calls_in_scope(c: Context) -> Iterable[str]:

@@ -15,6 +15,7 @@ be computed once and calls resolved without another walk.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence, Union
@@ -32,6 +33,9 @@ ScopeNode = Union["cst.Module", "cst.FunctionDef", "cst.ClassDef", "cst.Lambda"]
 # Methods that put a value into a container: `insert`'s value is its second argument.
 _NO_WRITES: dict[str, list[Any]] = {}  # a scope with no assignments yet (read only)
 _FILLING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add"})
+# A key of a table of codes (`{"PT": "Portugal", "PW": "Palau"}`: countries, languages, currencies)
+_CODE = re.compile(r"^[\"'][A-Z]{2,3}[\"']$")
+_CODE_TABLE_SIZE = 4
 
 
 @dataclass(eq=False)
@@ -46,6 +50,9 @@ class Scope:
     params: dict[str, cst.Param] = field(default_factory=dict)
     # names bound by other means (for targets, with, except, imports, del): not foldable
     opaque: set[str] = field(default_factory=set)
+    # the iterables of `for` loops and comprehensions, bound to their targets: a mapping iterated
+    # hands out its keys, not the values that may hold a password
+    iterated: set[cst.BaseExpression] = field(default_factory=set)
     # names bound by `except ... as`: an exception, whatever its name says (`except Warning as pw`)
     caught: set[str] = field(default_factory=set)
     # what is put into a local container after it is made (`lines.append(f"password = {pw}")`): it
@@ -142,8 +149,8 @@ class ModuleModel:
     # path to the read (`msg = f"bad {password}"` ... `msg = "bad mode"; log(msg)`): keyed by the
     # nodes themselves, so the map survives pickling with the tree
     shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = field(default_factory=dict)
-    # a local name read outside any loop -> how many of its function's assignments to it come
-    # before the read: the later ones cannot reach it (only reads that some later one follows)
+    # a local name as read -> how many of its function's assignments to it can reach the read: those
+    # before it, or before the end of the outermost loop around it (only reads a later one follows)
     before: dict[cst.Name, int] = field(default_factory=dict)
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
@@ -154,7 +161,7 @@ class ModuleModel:
 
     def reaching(self, name: str, owner: Scope, read: Optional[cst.CSTNode] = None) -> list[cst.BaseExpression]:
         """The values assigned to `name` in `owner` that may reach the `read` of it: all of them,
-        less those assigned after it outside a loop (`before`), and those a later assignment
+        less those assigned after it and after any loop around it (`before`), and those a later assignment
         overwrote on every path to it (`shadowed`)."""
         values = owner.assignments.get(name, [])
         if read is None:
@@ -308,10 +315,12 @@ class _ModelBuilder:
         self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]]]] = {}
         self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
         self.loops = [0]  # per scope entered: how many `for` and `while` loops the walk is inside
-        # per scope entered: its reads outside loops, with how many assignments came before each
+        # per scope entered: its reads, with how many assignments can reach each
         self.reads: list[list[tuple[cst.Name, int]]] = [[]]
+        self.looped: list[list[cst.Name]] = [[]]  # per scope entered: reads in the loop being walked
         self.before: dict[cst.Name, int] = {}  # of those, the reads a later assignment follows
         self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
+        self.coded: set[int] = set()  # the ids of the entries of tables of codes, which bind no names
 
     # -- scopes -------------------------------------------------------------------------------
     def _enter(self, node: ScopeNode, kind: str, name: str) -> None:
@@ -321,6 +330,7 @@ class _ModelBuilder:
         self.scope = scope
         self.loops.append(0)
         self.reads.append([])
+        self.looped.append([])
 
     def _leave(self) -> None:
         """Keep the reads of the scope left that a later assignment follows (few), once all its
@@ -331,6 +341,7 @@ class _ModelBuilder:
                            if count < len(assignments.get(node.value, ())))
         self.scope = self.scope.parent
         self.loops.pop()
+        self.looped.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scope.bind(node.name.value, None)
@@ -441,6 +452,7 @@ class _ModelBuilder:
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_loose(node.target, node.iter)
+        self.scope.iterated.add(node.iter)
         self._enter_loop(node)
 
     # Loops, where a value assigned later in the code reaches a read in the next round; and
@@ -449,13 +461,20 @@ class _ModelBuilder:
         self.loops[-1] += 1
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
+        """At the end of the outermost loop, its reads are reached by what was assigned so far: a
+        later round sees the loop's own later assignments, never those after the loop."""
         self.loops[-1] -= 1
+        if not self.loops[-1] and self.looped[-1]:
+            for read in self.looped[-1]:
+                self._read(read)
+            self.looped[-1].clear()
 
     visit_While = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_loop
     leave_For = leave_While = leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_loop
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_loose(node.target, node.iter)
+        self.scope.iterated.add(node.iter)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         # `with open(p, "w") as f`: f is what open() returned, so `f.write` resolves to `open().write`
@@ -520,8 +539,15 @@ class _ModelBuilder:
         elif isinstance(target, cst.StarredElement):
             self._bind_loose(target.value, None)
 
+    def visit_Dict(self, node: cst.Dict) -> None:
+        entries = node.elements
+        if len(entries) >= _CODE_TABLE_SIZE and all(
+                isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString)
+                and _CODE.match(entry.key.value) for entry in entries):
+            self.coded.update(map(id, entries))
+
     def visit_DictElement(self, node: cst.DictElement) -> None:
-        if isinstance(node.key, cst.SimpleString):
+        if isinstance(node.key, cst.SimpleString) and id(node) not in self.coded:
             key = node.key.evaluated_value
             if isinstance(key, str):
                 self._site("bind", node, name=key, value=node.value, target=node.key)
@@ -546,12 +572,11 @@ class _ModelBuilder:
         assignment made from the name itself (`key = wsgi_to_str(key)`) changes what it holds, so
         what it held before still reaches the read. The read's own assignment comes after it:
         `command = self._build(command)` hands on what `command` held, not what `_build` returns."""
-        if self.scope.kind == "function" and not self.loops[-1]:
-            # a name neither given nor yet assigned is a global's or a builtin's (read before its
-            # first assignment, a local would be unbound): no later assignment can reach it
-            before = len(self.scope.assignments.get(node.value, ()))
-            if before or node.value in self.scope.params:
-                self.reads[-1].append((node, before))
+        if self.scope.kind == "function":
+            if self.loops[-1]:
+                self.looped[-1].append(node)
+            else:
+                self._read(node)
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
             return
@@ -565,6 +590,14 @@ class _ModelBuilder:
                 return
         if own:
             self.shadowed[node] = own
+
+    def _read(self, node: cst.Name) -> None:
+        """Record how many assignments can reach a read in a function. A name neither given nor yet
+        assigned is a global's or a builtin's (read before its first assignment, a local would be
+        unbound): no later assignment can reach it."""
+        before = len(self.scope.assignments.get(node.value, ()))
+        if before or node.value in self.scope.params:
+            self.reads[-1].append((node, before))
 
     def _reads(self, value: cst.CSTNode, name: str) -> bool:
         """Whether an assigned value reads the name it is assigned to; walked once per value, and

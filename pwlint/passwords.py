@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -55,7 +55,7 @@ _PASSWORD_INFIXES = ("password", "passwd", "passphrase", "passcode")
 _NOT_PASSWORD_WORDS = frozenset({
     # derived, non-cleartext values
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
-    "encoded", "enc", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf", "scheme", "schemes",
+    "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf", "scheme", "schemes",
     "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers", "backend",
     "key", "keys", "token", "tokens", "masked", "mask", "redacted", "obfuscated",
@@ -117,6 +117,7 @@ _NOT_SOURCE_VERBS = frozenset({
     "make", "hash", "check", "verify", "set", "validate", "generate", "gen", "reset", "change",
     "update", "encrypt", "encode", "is", "has", "needs", "should", "store", "save", "write",
     "send", "mask", "redact", "log", "print", "compare", "delete", "remove", "clear", "expire",
+    "do", "run", "perform",  # a compiler's or a loader's pass (`do_packages_pass(config)`)
     "require", "must", "create", "random", "new", "salt", "apply", "post", "put", "sync", "test",
     "validated", "identify", "upgrade",
     "hide", "scrub", "sanitize", "sanitise", "censor", "obscure", "obfuscate", "strip", "filter", "blank",
@@ -168,6 +169,10 @@ _SERIALISERS = re.compile(r"^(json|simplejson|ujson|orjson|pickle|marshal|toml|t
 _REVERSIBLE_NAMES = frozenset({"encrypt", "encrypt_and_digest", "obfuscate", "scramble", "xor_encrypt", "rot13"})
 _HASHING_RECEIVER = re.compile(r"(?i)(context|ctx|passlib|hasher|handler|hash|pwd_|password_|(^|[._])crypt(_|\.|$)|algo)")
 
+# Calls (by their last name) whose result is a hash: `sha1(pw).hexdigest()`, `bcrypt.hashpw(pw, salt)`
+# (not `make_password`: Django's hashes, many projects' make a random one)
+_DIGEST_CALLS = frozenset({"digest", "hexdigest", "hashpw", "pbkdf2_hmac", "scrypt", "generate_password_hash"})
+
 # Words in a parameter's name that say it receives something derived from a password, not the password.
 _DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded", "crypt", "crypted", "encrypted",
                             "cipher", "ciphertext", "key", "token", "signature", "mac"})
@@ -204,7 +209,8 @@ _KEYED_READERS = re.compile(
 # what a redacted rendering writes in its place (`"password": "hidden"`).
 _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
-    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+|hidden|masked|redacted|censored|obfuscated|omitted|removed))$"
+    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+|unavailable|unknown|unset|not[ _-]?set|n/a))$"
+    r"|(?i:.*?(^|[^a-z])(hidden|masked|redacted|censored|obfuscated|omitted|removed)([^a-z]|$))"
 )
 # A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
 _FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}|\\[1-9]|\\g<")
@@ -221,11 +227,15 @@ _PASSWORD_HASH = re.compile(
 _NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+(/\d+)?|[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(:[A-Za-z_]\w*)?|--?[A-Za-z][\w-]*"
                               r"|[\w.+-]+@[\w-]+(\.[\w-]+)+"
                               r"|[\w.\-]+\.(cfg|conf|ini|txt|json|ya?ml|toml|py|db|sqlite3?|csv|xml|log|dat|kdbx|gpg|pem|key))$")
+# An algorithm's or a storage scheme's name (`_DEFAULT_PASSWORDS_ENCRYPTION = "md5"`, `"hashtype": "sha256"`).
+_ALGORITHM_TEXT = re.compile(r"(?i)^(md[45]|sha-?\d*|sha3?[-_]\d+|blake2[bs]?|bcrypt|scrypt|argon2(id|i|d)?|pbkdf2([-_]sha\d+)?"
+                             r"|crypt|des|aes(-?\d+)?|plain(text)?|clear(text)?|scram-sha-\d+)$")
 # A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+_MARKER_NAME = re.compile(r"^[A-Z]+(_[A-Z]+)+$")  # words only: a password has digits or lower case
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
@@ -238,8 +248,18 @@ _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 @lru_cache(maxsize=4096)
 def name_words(name: str) -> tuple[str, ...]:
-    """`newPassword1` -> ("new", "password", "1"); `PASSWORD_MIN_LENGTH` -> ("password", "min", "length")."""
-    return tuple(word.lower() for word in _WORD_SPLIT.findall(name))
+    """`newPassword1` -> ("new", "password", "1"); `PASSWORD_MIN_LENGTH` -> ("password", "min", "length");
+    `passwordfile` -> ("password", "file"): a word run on after a password word is split off when it
+    names something else."""
+    return tuple(part for word in _WORD_SPLIT.findall(name) for part in _run_on(word.lower()))
+
+
+def _run_on(word: str) -> tuple[str, ...]:
+    for infix in _PASSWORD_INFIXES:
+        head, found, rest = word.partition(infix)
+        if found and rest in _NOT_PASSWORD_WORDS:
+            return head + infix, rest
+    return (word,)
 
 
 def _is_password_word(word: str) -> bool:
@@ -316,10 +336,11 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if name is not None and _spells(text, name):
         return False
-    if _CONSTANT_NAME.match(bare) and any(_is_password_word(word) for word in name_words(bare)):
-        return False  # a marker spelt as a constant's name: `result["password"] = "NOT_LOGGING_PASSWORD"`
+    if _MARKER_NAME.match(bare) or _CONSTANT_NAME.match(bare) and any(map(_is_password_word, name_words(bare))):
+        return False  # a marker spelt as a constant's name: `"NOT_LOGGING_PASSWORD"`, `"NOT_SPECIFIED"`
     return not (is_placeholder_text(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
-                or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _is_fragment(bare))
+                or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _ALGORITHM_TEXT.match(bare)
+                or _is_fragment(bare))
 
 
 def is_field_name(text: Optional[str]) -> bool:
@@ -437,6 +458,9 @@ class Flow:
     # the source is a record's attribute (`self.password`, `user.password`): often the stored hash,
     # so it is trusted where it is read but not handed on into other functions' parameters
     stored: bool = False
+    # the password is a value of a mapping that reaches the expression as a whole (`{"password": pw}`):
+    # iterating the mapping hands out its keys
+    keyed: bool = False
 
     def then(self, step: Step) -> "Flow":
         return replace(self, steps=self.steps + (step,))
@@ -509,7 +533,7 @@ class PasswordOracle:
             key = subscript_key(expr) or self._constant_key(expr, scope)
             if key is not None:
                 return self._source(key, expr) if is_password_name(key) else None
-            return self.carries(expr.value, scope)
+            return _unkeyed(self.carries(expr.value, scope))
         if isinstance(expr, cst.Call):
             return self._call_carries(expr, scope)
         if isinstance(expr, cst.BinaryOperation):
@@ -526,11 +550,11 @@ class PasswordOracle:
                 scope,
             )
         if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            return self._first([element.value for element in expr.elements], scope)
+            return _unkeyed(self._first([element.value for element in expr.elements], scope))
         if isinstance(expr, cst.Dict):
-            return self._first(
-                [element.value for element in expr.elements if isinstance(element, cst.DictElement)], scope
-            )
+            found = self._first([element.value for element in expr.elements if isinstance(element, cst.DictElement)],
+                                scope)
+            return replace(found, keyed=True) if found else None
         if isinstance(expr, (cst.ConcatenatedString, cst.BooleanOperation)):
             return self._first(_chain(expr), scope)
         if isinstance(expr, (cst.IfExp,)):
@@ -539,11 +563,13 @@ class PasswordOracle:
             return self.carries(expr.expression, scope)
         return None
 
-    def _first(self, exprs: list[cst.BaseExpression], scope: Scope) -> Optional[Flow]:
+    def _first(self, exprs: list[cst.BaseExpression], scope: Scope,
+               iterated: "set[cst.BaseExpression] | frozenset[cst.BaseExpression]" = frozenset()) -> Optional[Flow]:
+        """The first flow among `exprs`; of an `iterated` one, what iterating it hands out."""
         for expr in exprs:
             found = self.carries(expr, scope)
-            if found:
-                return found
+            if found and not (found.keyed and expr in iterated):
+                return _unkeyed(found) if expr in iterated else found
         return None
 
     def _name_carries(self, name: str, scope: Scope, node: Optional[cst.CSTNode] = None) -> Optional[Flow]:
@@ -563,8 +589,11 @@ class PasswordOracle:
             if owner is not None and name in owner.params and name not in owner.assignments \
                     and self._given_stored(owner, name):
                 return None
-            constant = owner is None or owner.kind == "module"
-            if constant and isinstance(node, cst.Name) and self.names_no_password(node, scope):
+            # a constant, or a local bound only to text, that is no password (`pass_str = "... user %s"`)
+            if isinstance(node, cst.Name) and self.names_no_password(node, scope):
+                return None
+            if owner is not None and owner.kind == "function" and name not in owner.params and \
+                    isinstance(node, cst.Name) and _digests(self.model.reaching(name, owner, node)):
                 return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
@@ -597,7 +626,7 @@ class PasswordOracle:
         what was put into it, or its callers' arguments."""
         values = self.model.reaching(name, owner, read)
         return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
-            [*values, *owner.filled.get(name, [])], owner) or (
+            [*values, *owner.filled.get(name, [])], owner, iterated=owner.iterated) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
     def _constant_key(self, expr: cst.Subscript, scope: Scope) -> Optional[str]:
@@ -736,6 +765,26 @@ class PasswordOracle:
                 found = replace(found, encoded=found.encoded or encoded)
                 return found.then(Step(self.model, call, f"through `{name}()`", kind="return"))
         return None
+
+
+def _digests(values: list[cst.BaseExpression]) -> bool:
+    """Values that each compute a hash (`_password = sha1(password).hexdigest()`): a local named for
+    a password that only holds them holds a hash."""
+    return bool(values) and all(any(isinstance(node, cst.Call) and terminal_name(node.func) in _DIGEST_CALLS
+                                    for node in _nodes(value)) for value in values)
+
+
+def _nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(node.children)
+
+
+def _unkeyed(found: Optional[Flow]) -> Optional[Flow]:
+    """A flow that reaches one of a mapping's values, or the elements of a sequence, not the mapping."""
+    return replace(found, keyed=False) if found is not None and found.keyed else found
 
 
 def _own_class(expr: cst.Attribute, scope: Scope) -> Optional[Scope]:
