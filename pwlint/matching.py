@@ -375,6 +375,9 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "variable": lambda e, c: isinstance(e, (cst.Name, cst.Attribute)),
     "missing": lambda e, c: e is None,
     "sliced": _is_sliced,
+    # holds a password among other things: a connection string, a command line, a record
+    "embedded": lambda e, c: e is not None and not isinstance(e, Const) and getattr(
+        c.oracle.carries(e, c.scope), "embedded", False),
     "altered": _is_altered,
 }
 

@@ -58,6 +58,7 @@ class Scope:
     # what is put into a local container after it is made (`lines.append(f"password = {pw}")`): it
     # holds those too, although they are no value assigned to its name
     filled: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    filled_keys: dict[str, set[str]] = field(default_factory=dict)  # the keys it was filled under: `auth["pw"] = pw`
     # functions and classes defined directly in this scope, by name (the last definition wins)
     children: dict[str, "Scope"] = field(default_factory=dict)
     returns: list[cst.BaseExpression] = field(default_factory=list)
@@ -152,6 +153,9 @@ class ModuleModel:
     # a local name as read -> how many of its function's assignments to it can reach the read: those
     # before it, or before the end of the outermost loop around it (only reads a later one follows)
     before: dict[cst.Name, int] = field(default_factory=dict)
+    # a local name as read -> the keys taken out of it before the read on every path
+    # (`connargs.pop("bindpw", None)`, `del data["password"]`, then `log.error(connargs)`)
+    scrubbed: dict[cst.Name, tuple[str, ...]] = field(default_factory=dict)
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -220,7 +224,7 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
     return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
-                       builder.shadowed, builder.before)
+                       builder.shadowed, builder.before, builder.scrubbed)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -320,6 +324,9 @@ class _ModelBuilder:
         self.looped: list[list[cst.Name]] = [[]]  # per scope entered: reads in the loop being walked
         self.before: dict[cst.Name, int] = {}  # of those, the reads a later assignment follows
         self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
+        # per scope (by id) and name: each key taken out of it so far, with the blocks and statement it sits in
+        self.scrubs: dict[int, dict[str, list[tuple[str, tuple[int, ...], cst.CSTNode]]]] = {}
+        self.scrubbed: dict[cst.Name, tuple[str, ...]] = {}
         self.coded: set[int] = set()  # the ids of the entries of tables of codes, which bind no names
 
     # -- scopes -------------------------------------------------------------------------------
@@ -511,6 +518,7 @@ class _ModelBuilder:
             if isinstance(target.value, cst.Name) and target.value.value in self.scope.assignments \
                     and subscript_key(target) is not None:  # a record built entry by entry: `auth["auth"] = (user, pw)`
                 self.scope.filled.setdefault(target.value.value, []).append(value)
+                self.scope.filled_keys.setdefault(target.value.value, set()).add(subscript_key(target) or "")
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and len(values) == len(target.elements):
@@ -577,10 +585,13 @@ class _ModelBuilder:
                 self.looped[-1].append(node)
             else:
                 self._read(node)
+        statement = self.statements[-1] if self.statements else None
+        scrubs = self.scrubs.get(id(self.scope), _NO_WRITES).get(node.value)
+        if scrubs is not None:
+            self._scrubbed(node, scrubs, statement)
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
             return
-        statement = self.statements[-1] if self.statements else None
         own = (writes[-1][0],) if writes[-1][2] is statement else ()
         blocks = tuple(self.blocks)
         for index in range(len(writes) - 1, 0, -1):
@@ -598,6 +609,26 @@ class _ModelBuilder:
         before = len(self.scope.assignments.get(node.value, ()))
         if before or node.value in self.scope.params:
             self.reads[-1].append((node, before))
+
+    def _scrubbed(self, node: cst.Name, scrubs: list[tuple[str, tuple[int, ...], cst.CSTNode]],
+                  statement: Optional[cst.CSTNode]) -> None:
+        """The keys taken out of a name before this read, in a block around it."""
+        blocks = tuple(self.blocks)
+        keys = tuple(key for key, around, where in scrubs if where is not statement and blocks[:len(around)] == around)
+        if keys:
+            self.scrubbed[node] = keys
+
+    def _scrub(self, container: cst.BaseExpression, key: Optional[str]) -> None:
+        if isinstance(container, cst.Name) and key is not None and self.statements:
+            self.scrubs.setdefault(id(self.scope), {}).setdefault(container.value, []).append(
+                (key, tuple(self.blocks), self.statements[-1]))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        targets = node.target.elements if isinstance(node.target, cst.Tuple) else [node.target]
+        for target in targets:
+            target = target.value if isinstance(target, cst.Element) else target
+            if isinstance(target, cst.Subscript):
+                self._scrub(target.value, subscript_key(target))
 
     def _reads(self, value: cst.CSTNode, name: str) -> bool:
         """Whether an assigned value reads the name it is assigned to; walked once per value, and
@@ -618,6 +649,11 @@ class _ModelBuilder:
             if arg.keyword is not None:
                 self._site("bind", arg, name=arg.keyword.value, value=arg.value)
         self._fill(node)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "pop" and node.args \
+                and isinstance(node.args[0].value, cst.SimpleString):
+            key = node.args[0].value.evaluated_value
+            self._scrub(func.value, key if isinstance(key, str) else None)
 
     def _fill(self, node: cst.Call) -> None:
         """`lines.append(value)` on a list this function made: the list holds the value."""

@@ -77,7 +77,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "store", "table", "column",
     "option", "options", "config", "setting", "settings", "changer", "change",
     "subject", "notice", "title", "description", "desc", "hint", "tooltip", "caption",
-    "prefix", "suffix", "sep", "separator", "delimiter", "marker", "char", "chars", "charset", "alphabet",
+    "prefix", "prefixes", "suffix", "suffixes", "sep", "separator", "delimiter", "marker", "char", "chars", "charset", "alphabet",
     # flags and booleans
     "is", "has", "needs", "should", "use", "uses", "allow", "allowed", "enabled", "disabled",
     "valid", "invalid", "bad", "wrong", "incorrect", "verified", "match", "matches", "matched", "set", "ok", "usable",
@@ -461,6 +461,9 @@ class Flow:
     # the password is a value of a mapping that reaches the expression as a whole (`{"password": pw}`):
     # iterating the mapping hands out its keys
     keyed: bool = False
+    # the expression holds the password among other things (`f"{user}:{pw}@host"`, `(user, pw)`): a
+    # comparison of it checks a connection string or a record, not a password
+    embedded: bool = False
 
     def then(self, step: Step) -> "Flow":
         return replace(self, steps=self.steps + (step,))
@@ -533,29 +536,31 @@ class PasswordOracle:
             key = subscript_key(expr) or self._constant_key(expr, scope)
             if key is not None:
                 return self._source(key, expr) if is_password_name(key) else None
-            return _unkeyed(self.carries(expr.value, scope))
+            return _element(self.carries(expr.value, scope))
         if isinstance(expr, cst.Call):
             return self._call_carries(expr, scope)
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.Modulo):
                 field_name = _template_field(expr.left, _PERCENT_FIELDS)
                 if field_name:
-                    return self._source(field_name, expr)
+                    return _embedded(self._source(field_name, expr))
             if isinstance(expr.operator, cst.Modulo):
-                return self.carries(expr.left, scope) or self.carries(expr.right, scope)
-            return self._first(_chain(expr), scope) if isinstance(expr.operator, cst.Add) else None
+                return _embedded(self.carries(expr.left, scope) or self.carries(expr.right, scope))
+            return _embedded(self._first(_chain(expr), scope)) if isinstance(expr.operator, cst.Add) else None
         if isinstance(expr, cst.FormattedString):
-            return self._first(
+            return _embedded(self._first(
                 [part.expression for part in expr.parts if isinstance(part, cst.FormattedStringExpression)],
                 scope,
-            )
+            ))
         if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            return _unkeyed(self._first([element.value for element in expr.elements], scope))
+            return _embedded(_element(self._first([element.value for element in expr.elements], scope)))
         if isinstance(expr, cst.Dict):
             found = self._first([element.value for element in expr.elements if isinstance(element, cst.DictElement)],
                                 scope)
-            return replace(found, keyed=True) if found else None
-        if isinstance(expr, (cst.ConcatenatedString, cst.BooleanOperation)):
+            return replace(found, keyed=True, embedded=True) if found else None
+        if isinstance(expr, cst.ConcatenatedString):
+            return _embedded(self._first(_chain(expr), scope))
+        if isinstance(expr, cst.BooleanOperation):
             return self._first(_chain(expr), scope)
         if isinstance(expr, (cst.IfExp,)):
             return self.carries(expr.body, scope) or self.carries(expr.orelse, scope)
@@ -569,7 +574,7 @@ class PasswordOracle:
         for expr in exprs:
             found = self.carries(expr, scope)
             if found and not (found.keyed and expr in iterated):
-                return _unkeyed(found) if expr in iterated else found
+                return _element(found) if expr in iterated else found
         return None
 
     def _name_carries(self, name: str, scope: Scope, node: Optional[cst.CSTNode] = None) -> Optional[Flow]:
@@ -624,6 +629,9 @@ class PasswordOracle:
     def _name_flow(self, owner: Scope, name: str, read: Optional[cst.CSTNode] = None) -> Optional[Flow]:
         """What the values bound to a local name carry: those that reach the read (`reaching`) and
         what was put into it, or its callers' arguments."""
+        if isinstance(read, cst.Name) and any(is_password_name(key) or key in owner.filled_keys.get(name, ())
+                                              for key in self.model.scrubbed.get(read, ())):
+            return None  # the password was taken out before the read
         values = self.model.reaching(name, owner, read)
         return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
             [*values, *owner.filled.get(name, [])], owner, iterated=owner.iterated) or (
@@ -734,16 +742,14 @@ class PasswordOracle:
         if method == "hex":  # `password.encode().hex()`
             return _encoded(self.carries(func.value, scope), "hex")
         if method == "join":
-            return self._first([arg.value for arg in call.args], scope)
+            return _embedded(self._first([arg.value for arg in call.args], scope))
         if method in ("format", "format_map"):
             field_name = _template_field(func.value, _FORMAT_FIELDS)
             if field_name and (method == "format_map" or any(arg.star == "**" for arg in call.args)):
-                return self._source(field_name, call)
+                return _embedded(self._source(field_name, call))
+            return _embedded(self.carries(func.value, scope) or self._first([arg.value for arg in call.args], scope))
         if method in _TRANSPARENT_METHODS:
-            receiver = self.carries(func.value, scope)
-            if receiver or method not in ("format", "format_map"):
-                return receiver
-            return self._first([arg.value for arg in call.args], scope)
+            return self.carries(func.value, scope)
         if _KEYED_READERS.match(method) and call.args:
             key = call.args[0].value
             if isinstance(key, cst.SimpleString):
@@ -782,9 +788,14 @@ def _nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
         pending.extend(node.children)
 
 
-def _unkeyed(found: Optional[Flow]) -> Optional[Flow]:
-    """A flow that reaches one of a mapping's values, or the elements of a sequence, not the mapping."""
-    return replace(found, keyed=False) if found is not None and found.keyed else found
+def _element(found: Optional[Flow]) -> Optional[Flow]:
+    """A flow to one of the values a mapping or sequence holds: maybe the password itself."""
+    return replace(found, keyed=False, embedded=False) if found is not None and (found.keyed or found.embedded) \
+        else found
+
+
+def _embedded(found: Optional[Flow]) -> Optional[Flow]:
+    return replace(found, embedded=True) if found is not None and not found.embedded else found
 
 
 def _own_class(expr: cst.Attribute, scope: Scope) -> Optional[Scope]:
