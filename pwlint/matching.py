@@ -149,7 +149,7 @@ def compile_argref(raw: Any) -> ArgRef:
 
 _SECTION = re.compile(r"^[A-Za-z][\w. -]*$")  # `auth`, `DEFAULT`, `smtp server`
 _OPTION = re.compile(r"^[A-Za-z_][\w.-]*$")  # an identifier-like name: `smtp_password`, `db.password`
-_LOOKUPS = re.compile(r"^(get|getenv|get_secret|setdefault|pop|option|getoption)$")
+_LOOKUPS = re.compile(r"^(get|getenv|get_env|env_get|get_environ|get_secret|setdefault|pop|option|getoption)$")
 
 
 def _literal_text(expr: Optional[cst.BaseExpression]) -> Optional[str]:
