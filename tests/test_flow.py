@@ -169,6 +169,8 @@ def test_a_read_holds_only_what_was_assigned_before_it_unless_a_loop_brings_late
             for attempt in range(3):
                 log(message)
                 message = "retrying"
+            log(message)
+            message = "done"
             return message
         """)
     module = parse("run.py", source.encode()).module
@@ -186,7 +188,38 @@ def test_a_read_holds_only_what_was_assigned_before_it_unless_a_loop_brings_late
     assert model.reaching("command", function, read(body[1])) == [built]
     # the password's message comes after the first log; in the loop, a round may bring "retrying"
     assert model.reaching("message", function, read(body[3])) == [first]
+    # a later round sees the loop's own later assignment, never one made after the loop
     assert model.reaching("message", function, read(body[5].body.body[0])) == [failed, retrying]
+    assert model.reaching("message", function, read(body[6])) == [failed, retrying]
+
+
+def test_a_mapping_iterated_hands_out_keys_and_a_key_taken_out_no_longer_holds_the_password(tmp_path: Path) -> None:
+    found = findings(tmp_path, {"client.py": """\
+        import logging
+
+        log = logging.getLogger(__name__)
+
+        def post(url, data):
+            for item in data:
+                if item != "uuid":
+                    log.debug("posting field %s", item)
+            return url
+
+        def fetch(url, username, password):
+            return post(url, {"username": username, "password": password})
+
+        def bind(password, connect):
+            connargs = {"uri": "ldap://example.org"}
+            connargs["bindpw"] = password
+            try:
+                return connect(**connargs)
+            except OSError:
+                connargs.pop("bindpw", None)
+                log.error("bind failed: %s", connargs)
+            log.debug("bound with %s", connargs)
+        """})
+    # only the log after the `try`, where a successful bind left the password in
+    assert where(found) == {("client.py", 22, "PW801")}
 
 
 def _names(node: cst.CSTNode) -> list[cst.Name]:
