@@ -176,7 +176,7 @@ def _attribute(expr: cst.Attribute, model: ModuleModel, scope: Scope, imported: 
     once in all of its methods (`self._salt = b"..."` in `__init__`); other attributes, a
     constant of the module or class they name."""
     if not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")):
-        named = _class_named(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
+        named = class_named(expr.value.value, scope) if isinstance(expr.value, cst.Name) else None
         if named is not None:
             return assigned_value(named, expr.attr.value, model, imported, depth)
         qualified = model.qualified_name(expr, scope) if imported else None
@@ -195,7 +195,7 @@ def _attribute(expr: cst.Attribute, model: ModuleModel, scope: Scope, imported: 
     return fold(value, model, method, imported, depth + 1)
 
 
-def _class_named(name: str, scope: Scope) -> Optional[Scope]:
+def class_named(name: str, scope: Scope) -> Optional[Scope]:
     """The class a bare name refers to where it is defined in this module (`Restriction.PASSWORD`)."""
     owner: Optional[Scope] = scope
     while owner is not None:

@@ -22,7 +22,8 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   deeper files overriding shallower ones and the root's ``.git/info/exclude`` weakest, as in git.
   Files above the scan root are not read. Git itself is never run.
 * Test code is out of scope by default, as in Semgrep. ``DEFAULT_TEST_PATTERNS`` joins the test
-  directories of Semgrep's default ``.semgrepignore`` (``tests/``, ``test/``), pytest's default
+  directories of Semgrep's default ``.semgrepignore`` (``tests/``, ``test/``) and their kinds
+  (``unit_tests/``, ``integration-tests/``), pytest's default
   ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py``, Django's
   per-app ``tests.py`` and ``testutils.py``, the helpers a package ships for its own and its
   users' tests (Invenio's ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a directory name at any depth; any
@@ -89,6 +90,8 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
     "tests/",
     "test/",
+    "*_tests/",
+    "*-tests/",
     "test_*.py",
     "*_test.py",
     "tests.py",

@@ -781,6 +781,11 @@ def compile_condition(raw: Any) -> Condition:
         if raw["compares-itself"] is not True:
             raise SpecError("`compares-itself` takes `true`", "compares-itself", line_of(raw, "compares-itself"))
         return lambda node, c: _compares_itself(*c.captures.get("_operands", (None, None)))
+    if "in-filter" in raw:
+        _only(raw, {"in-filter"})
+        if raw["in-filter"] is not True:
+            raise SpecError("`in-filter` takes `true`", "in-filter", line_of(raw, "in-filter"))
+        return lambda node, c: _in_filter(node, c.statement)
     if "in-function" in raw:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
@@ -855,7 +860,7 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-function, parameter, function, "
+    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, in-function, parameter, function, "
                     "module, definition-code, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, receiver-call, "
                     "class-bases, field-converts, any or not", "where", line_of(raw))
 
@@ -1019,6 +1024,22 @@ def _saved_by(c: Context, globs: Sequence[str]) -> bool:
     return False
 
 
+def _in_filter(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:
+    """Whether the node is in the condition of a comprehension (`next(x for x in xs if x.pw == pw)`)."""
+    pending = [statement] if statement is not None else []
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.CompIf):
+            inner = [current.test]
+            while inner:
+                part = inner.pop()
+                if part is node:
+                    return True
+                inner.extend(part.children)
+        pending.extend(current.children)
+    return False
+
+
 def _definition_matches(pattern: re.Pattern[str], c: Context, searched: dict[tuple[str, int], bool]) -> bool:
     """Whether a line of the top-level function or class around the site matches. The lines are the
     file's own, so a method that slicing left out still counts; searched once per definition."""
@@ -1158,10 +1179,17 @@ def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
             if receiver is not None:
                 names.add(receiver)
             elif isinstance(small, cst.Assign):
-                names |= {spelled(t.target) for t in small.targets if _is_carrier(t.target)}
+                # an unpacked tuple (`salt, token = make_token()`): any of its names may hold the value
+                names |= {spelled(target) for t in small.targets for target in _unpacked(t.target) if _is_carrier(target)}
             elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and _is_carrier(small.target):
                 names.add(spelled(small.target))
     return names
+
+
+def _unpacked(target: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [item for element in target.elements for item in _unpacked(element.value)]
+    return [target]
 
 
 def _is_carrier(expr: cst.CSTNode) -> bool:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
-from pwlint.constants import fold
+from pwlint.constants import class_named, fold
 from pwlint.names import ModuleModel, Scope, subscript_key, terminal_name
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "length", "len", "min", "max", "minimum", "maximum", "policy", "policies", "validator", "validators",
     "rounds", "iterations", "iteration", "cost",  # a work factor (`PASSWORD_PBKDF2_DEFAULT_ROUNDS`)
     "validation", "strength", "score", "complexity", "rules", "rule", "regex", "pattern", "required",
-    "history", "count", "attempts", "tries", "retries", "expiry", "expires", "expired", "expiration",
+    "history", "count", "attempts", "tries", "retries", "failure", "failures", "audit", "audits", "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     "expire", "warn", "warning",  # Unix shadow aging (`password_expire_warn`)
     # places, identifiers and UI
@@ -177,7 +177,7 @@ _DIGEST_CALLS = frozenset({"digest", "hexdigest", "hashpw", "pbkdf2_hmac", "scry
 _DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded", "crypt", "crypted", "encrypted",
                             "cipher", "ciphertext", "key", "token", "signature", "mac"})
 # Receivers whose password attribute is a stored record's value (`self.password`, `user.password`).
-_RECORD = re.compile(r"(?i)^_*(\w+_)?(self|cls|user|users|u|account|member|customer|profile|instance|obj|record|row|"
+_RECORD = re.compile(r"(?i)^_*(\w+_)?(self|cls|user|users|u|account|member|customer|profile|instance|obj|record|rec|row|"
                      r"entry|person|admin|owner|principal|identity|model)(_?obj(ect)?|\d+)?$")  # `from_user`, `userobj`
 
 # `"%(password)s" % mapping` and `"{password}".format(**mapping)` pull a password out of a mapping by name.
@@ -233,6 +233,10 @@ _ALGORITHM_TEXT = re.compile(r"(?i)^(md[45]|sha-?\d*|sha3?[-_]\d+|blake2[bs]?|bc
 # A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
+# A form field's CSS selector (`"input[type=password], input[name=passwd]"`), and the marks around a
+# word that make it one (`"#password"`)
+_SELECTOR = re.compile(r"\[\s*(type|name|id)\s*=")
+_DECORATION = "#.<>[]{}()$%:*_-!@ "
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _MARKER_NAME = re.compile(r"^[A-Z]+(_[A-Z]+)+$")  # words only: a password has digits or lower case
@@ -243,6 +247,10 @@ _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
 # os.getcwd()`, the shell's print-working-directory) names a file, not a password.
 _PATH_CALLS = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd", "pathlib.Path", "pathlib.PurePath",
                          "os.path.join", "os.path.expanduser", "os.path.abspath", "os.path.realpath"})
+# What a hidden prompt asks for when it is no password (`getpass("API token: ")`)
+_NOT_A_PASSWORD_PROMPT = frozenset({"token", "secret", "key", "api", "otp", "code"})
+# A class's name (`PyKeePass_nocache(...)` makes a database, not a password), not a function's
+_CLASS_NAME = re.compile(r"^_*[A-Z][a-z]")
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -334,11 +342,12 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if " " in bare and any(is_password_name(word) for word in text.split()):
         return False
-    if name is not None and _spells(text, name):
-        return False
+    if name is not None and (_spells(text, name) or bare.lower() == name.lower()):
+        return False  # the name written out, or a label for it (`"1password": "1Password"`)
     if _MARKER_NAME.match(bare) or _CONSTANT_NAME.match(bare) and any(map(_is_password_word, name_words(bare))):
         return False  # a marker spelt as a constant's name: `"NOT_LOGGING_PASSWORD"`, `"NOT_SPECIFIED"`
-    return not (is_placeholder_text(bare) or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
+    return not (is_placeholder_text(bare) or is_placeholder_text(bare.strip(_DECORATION)) or _SELECTOR.search(bare)
+                or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _ALGORITHM_TEXT.match(bare)
                 or _is_fragment(bare))
 
@@ -536,7 +545,9 @@ class PasswordOracle:
             key = subscript_key(expr) or self._constant_key(expr, scope)
             if key is not None:
                 return self._source(key, expr) if is_password_name(key) else None
-            return _element(self.carries(expr.value, scope))
+            found = self.carries(expr.value, scope)
+            # an entry picked by a key known only at run time (`row[field]`) is the password, or another
+            return replace(found, keyed=False, embedded=True) if found and found.keyed else _element(found)
         if isinstance(expr, cst.Call):
             return self._call_carries(expr, scope)
         if isinstance(expr, cst.BinaryOperation):
@@ -620,11 +631,24 @@ class PasswordOracle:
         (`is_secret_text`: an enumeration's choice `Restriction.PASSWORD = "password"`, an error
         marker `FAILED = "FAILED TO DECRYPT PASSWORD!"`, an environment variable's name) or a
         number. A constant that holds a password (`ADMIN_PASSWORD = "hunter2"`) still carries it."""
+        if self._enum_member(expr, scope):
+            return True
         value = fold(expr, self.model, scope, self.program.constant if self.program is not None else None)
         if isinstance(value, (str, bytes)):
             # an empty default (`DB_PASSWORD = ""`) is set at run time, to a password
             return bool(value.strip()) and not is_secret_text(value, terminal_name(expr))
         return isinstance(value, (int, float))  # a flag (`EMPTY_PASSWORD_SENTINEL = -1`)
+
+    def _enum_member(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """`Action.PASS` of `class Action(Enum)`: a choice, whatever its name."""
+        if not isinstance(expr, cst.Attribute) or not isinstance(expr.value, cst.Name):
+            return False
+        owner = class_named(expr.value.value, scope)
+        if owner is None and self.program is not None:
+            found = self.program.lookup(self.model.qualified_name(expr.value, scope) or "")
+            owner = found[1] if found is not None else None
+        return owner is not None and isinstance(owner.node, cst.ClassDef) and any(
+            (terminal_name(base.value) or "").endswith(("Enum", "Flag", "Choices")) for base in owner.node.bases)
 
     def _name_flow(self, owner: Scope, name: str, read: Optional[cst.CSTNode] = None) -> Optional[Flow]:
         """What the values bound to a local name carry: those that reach the read (`reaching`) and
@@ -706,7 +730,7 @@ class PasswordOracle:
         func = call.func
         qualified = self.model.qualified_name(func, scope) or ""
         if qualified in SOURCE_CALLS:
-            return self._source(qualified, call)
+            return None if _prompts_for_no_password(call) else self._source(qualified, call)
         if any(arg.keyword is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
                and _MASKING_KEYWORDS.intersection(name_words(arg.keyword.value)) for arg in call.args):
             return None  # asked to mask what it returns
@@ -732,7 +756,7 @@ class PasswordOracle:
                 return found
         if name in _CONVERSION_FUNCTIONS and call.args:
             return self.carries(call.args[0].value, scope)
-        if name and is_password_source_function(name):
+        if name and is_password_source_function(name) and not _CLASS_NAME.match(name):
             return self._source(f"{name}()", call)
         return None
 
@@ -786,6 +810,16 @@ def _nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
         node = pending.pop()
         yield node
         pending.extend(node.children)
+
+
+def _prompts_for_no_password(call: cst.Call) -> bool:
+    """`getpass("Your 'google_client_secret': ")`: a hidden prompt for a token or a key, not a password."""
+    prompt = call.args[0].value if call.args and call.args[0].keyword is None else None
+    text = prompt.evaluated_value if isinstance(prompt, cst.SimpleString) else None
+    if not isinstance(text, str):
+        return False
+    words = [word.lower() for word in _WORD_SPLIT.findall(text)]
+    return not any(map(_is_password_word, words)) and bool(_NOT_A_PASSWORD_PROMPT.intersection(words))
 
 
 def _element(found: Optional[Flow]) -> Optional[Flow]:

@@ -59,6 +59,8 @@ PROJECT = {
     "src/app.egg-info/top_level.py": "",
     "tests/test_auth.py": "",
     "tests/helpers.py": "",
+    "unit-tests/data_vault.py": "",
+    "src/integration_tests/login.py": "",
     "src/app/testutils.py": "",
     "conftest.py": "",
     ".venv/lib/python3.11/site-packages/x.py": "",
@@ -79,8 +81,10 @@ TESTS = [
     "src/app/auth_test.py",
     "src/app/tests.py",
     "src/app/testutils.py",
+    "src/integration_tests/login.py",
     "tests/helpers.py",
     "tests/test_auth.py",
+    "unit-tests/data_vault.py",
 ]
 
 
@@ -135,6 +139,8 @@ def test_default_test_patterns_are_documented_choice() -> None:
     assert DEFAULT_TEST_PATTERNS == (
         "tests/",
         "test/",
+        "*_tests/",
+        "*-tests/",
         "test_*.py",
         "*_test.py",
         "tests.py",
