@@ -342,14 +342,20 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if " " in bare and any(is_password_name(word) for word in text.split()):
         return False
-    if name is not None and (_spells(text, name) or bare.lower() == name.lower()):
-        return False  # the name written out, or a label for it (`"1password": "1Password"`)
+    if name is not None and (_spells(text, name) or _labels(bare, name)):
+        return False
     if _MARKER_NAME.match(bare) or _CONSTANT_NAME.match(bare) and any(map(_is_password_word, name_words(bare))):
         return False  # a marker spelt as a constant's name: `"NOT_LOGGING_PASSWORD"`, `"NOT_SPECIFIED"`
     return not (is_placeholder_text(bare) or is_placeholder_text(bare.strip(_DECORATION)) or _SELECTOR.search(bare)
                 or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _ALGORITHM_TEXT.match(bare)
                 or _is_fragment(bare))
+
+
+def _labels(text: str, name: str) -> bool:
+    """A label for the name, written as people write it (`"1password": "1Password"`). Text that could
+    be a name itself is judged by `_spells`: a test's `TEST_PASSWORD = "test_password"` is a password."""
+    return text.lower() == name.lower() and not _IDENTIFIER_LIKE.match(text)
 
 
 def is_field_name(text: Optional[str]) -> bool:
