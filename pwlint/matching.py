@@ -860,8 +860,9 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, in-function, parameter, function, "
-                    "module, definition-code, statement, assigned-to, binds-beside, flows-into, saved-by, calls, in-if, target, receiver-call, "
+    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, in-function, parameter, "
+                    "function, module, definition-code, statement, assigned-to, binds-beside, flows-into, saved-by, "
+                    "calls, in-if, target, receiver-call, "
                     "class-bases, field-converts, any or not", "where", line_of(raw))
 
 
@@ -1180,7 +1181,8 @@ def _assigned_names(statement: Optional[cst.CSTNode]) -> set[str]:
                 names.add(receiver)
             elif isinstance(small, cst.Assign):
                 # an unpacked tuple (`salt, token = make_token()`): any of its names may hold the value
-                names |= {spelled(target) for t in small.targets for target in _unpacked(t.target) if _is_carrier(target)}
+                names |= {spelled(target) for t in small.targets for target in _unpacked(t.target)
+                          if _is_carrier(target)}
             elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and _is_carrier(small.target):
                 names.add(spelled(small.target))
     return names

@@ -514,11 +514,12 @@ class _ModelBuilder:
             self._site("bind", node, name=target.attr.value, value=value, target=target)
         elif isinstance(target, cst.Subscript):
             # `config["hosts"][i] = entry` has no key name, but is still a place a value is stored
-            self._site("bind", node, name=subscript_key(target) or "", value=value, target=target)
+            key = subscript_key(target)
+            self._site("bind", node, name=key or "", value=value, target=target)
             if isinstance(target.value, cst.Name) and target.value.value in self.scope.assignments \
-                    and subscript_key(target) is not None:  # a record built entry by entry: `auth["auth"] = (user, pw)`
+                    and key is not None:  # a record built entry by entry: `auth["auth"] = (user, pw)`
                 self.scope.filled.setdefault(target.value.value, []).append(value)
-                self.scope.filled_keys.setdefault(target.value.value, set()).add(subscript_key(target) or "")
+                self.scope.filled_keys.setdefault(target.value.value, set()).add(key)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and len(values) == len(target.elements):

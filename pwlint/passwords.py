@@ -55,7 +55,8 @@ _PASSWORD_INFIXES = ("password", "passwd", "passphrase", "passcode")
 _NOT_PASSWORD_WORDS = frozenset({
     # derived, non-cleartext values
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
-    "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf", "scheme", "schemes",
+    "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
+    "scheme", "schemes",
     "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers", "backend",
     "key", "keys", "token", "tokens", "masked", "mask", "redacted", "obfuscated",
@@ -63,7 +64,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     "length", "len", "min", "max", "minimum", "maximum", "policy", "policies", "validator", "validators",
     "rounds", "iterations", "iteration", "cost",  # a work factor (`PASSWORD_PBKDF2_DEFAULT_ROUNDS`)
     "validation", "strength", "score", "complexity", "rules", "rule", "regex", "pattern", "required",
-    "history", "count", "attempts", "tries", "retries", "failure", "failures", "audit", "audits", "expiry", "expires", "expired", "expiration",
+    "history", "count", "attempts", "tries", "retries", "failure", "failures", "audit", "audits",
+    "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     "expire", "warn", "warning",  # Unix shadow aging (`password_expire_warn`)
     # places, identifiers and UI
@@ -77,7 +79,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     "store", "table", "column",
     "option", "options", "config", "setting", "settings", "changer", "change",
     "subject", "notice", "title", "description", "desc", "hint", "tooltip", "caption",
-    "prefix", "prefixes", "suffix", "suffixes", "sep", "separator", "delimiter", "marker", "char", "chars", "charset", "alphabet",
+    "prefix", "prefixes", "suffix", "suffixes", "sep", "separator", "delimiter", "marker", "char", "chars", "charset",
+    "alphabet",
     # flags and booleans
     "is", "has", "needs", "should", "use", "uses", "allow", "allowed", "enabled", "disabled",
     "valid", "invalid", "bad", "wrong", "incorrect", "verified", "match", "matches", "matched", "set", "ok", "usable",
@@ -228,8 +231,8 @@ _NAMES_SOMETHING = re.compile(r"^(urn:[\w.\-]+(:[\w.\-]+)+|\d+(\.\d+)+(/\d+)?|[A
                               r"|[\w.+-]+@[\w-]+(\.[\w-]+)+"
                               r"|[\w.\-]+\.(cfg|conf|ini|txt|json|ya?ml|toml|py|db|sqlite3?|csv|xml|log|dat|kdbx|gpg|pem|key))$")
 # An algorithm's or a storage scheme's name (`_DEFAULT_PASSWORDS_ENCRYPTION = "md5"`, `"hashtype": "sha256"`).
-_ALGORITHM_TEXT = re.compile(r"(?i)^(md[45]|sha-?\d*|sha3?[-_]\d+|blake2[bs]?|bcrypt|scrypt|argon2(id|i|d)?|pbkdf2([-_]sha\d+)?"
-                             r"|crypt|des|aes(-?\d+)?|plain(text)?|clear(text)?|scram-sha-\d+)$")
+_ALGORITHM_TEXT = re.compile(r"(?i)^(md[45]|sha-?\d*|sha3?[-_]\d+|blake2[bs]?|bcrypt|scrypt|argon2(id|i|d)?"
+                             r"|pbkdf2([-_]sha\d+)?|crypt|des|aes(-?\d+)?|plain(text)?|clear(text)?|scram-sha-\d+)$")
 # A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
