@@ -33,6 +33,7 @@ ScopeNode = Union["cst.Module", "cst.FunctionDef", "cst.ClassDef", "cst.Lambda"]
 # Methods that put a value into a container: `insert`'s value is its second argument.
 _NO_WRITES: dict[str, list[Any]] = {}  # a scope with no assignments yet (read only)
 _FILLING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add"})
+_MAPPING_METHODS = frozenset({"update", "setdefault"})
 # A key of a table of codes (`{"PT": "Portugal", "PW": "Palau"}`: countries, languages, currencies)
 _CODE = re.compile(r"^[\"'][A-Z]{2,3}[\"']$")
 _CODE_TABLE_SIZE = 4
@@ -274,6 +275,11 @@ def terminal_name(expr: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _makes_dict(value: cst.BaseExpression) -> bool:
+    return isinstance(value, (cst.Dict, cst.DictComp)) or (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("dict", "OrderedDict"))
+
+
 def subscript_key(expr: cst.Subscript) -> Optional[str]:
     if len(expr.slice) != 1:
         return None
@@ -316,12 +322,15 @@ class _ModelBuilder:
         self.statements: list[cst.CSTNode] = []
         self.blocks: list[int] = []  # the ids of the blocks around the node visited, outermost first
         # per scope (by id) and name: each plain assignment so far, with the blocks and statement it sits in
-        self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]]]] = {}
+        # and its place among the scope's assignments
+        self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode, int]]]] = {}
         self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
         self.loops = [0]  # per scope entered: how many `for` and `while` loops the walk is inside
         # per scope entered: its reads, with how many assignments can reach each
         self.reads: list[list[tuple[cst.Name, int]]] = [[]]
         self.looped: list[list[cst.Name]] = [[]]  # per scope entered: reads in the loop being walked
+        self.written = [0]  # per scope entered: its plain assignments to names so far
+        self.looped_from = [0]  # per scope entered: how many had been made when its outermost loop began
         self.before: dict[cst.Name, int] = {}  # of those, the reads a later assignment follows
         self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
         # per scope (by id) and name: each key taken out of it so far, with the blocks and statement it sits in
@@ -338,6 +347,8 @@ class _ModelBuilder:
         self.loops.append(0)
         self.reads.append([])
         self.looped.append([])
+        self.written.append(0)
+        self.looped_from.append(0)
 
     def _leave(self) -> None:
         """Keep the reads of the scope left that a later assignment follows (few), once all its
@@ -349,6 +360,8 @@ class _ModelBuilder:
         self.scope = self.scope.parent
         self.loops.pop()
         self.looped.pop()
+        self.written.pop()
+        self.looped_from.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scope.bind(node.name.value, None)
@@ -465,6 +478,8 @@ class _ModelBuilder:
     # Loops, where a value assigned later in the code reaches a read in the next round; and
     # comprehensions, whose element the walk reads before the `for` that binds it.
     def _enter_loop(self, node: cst.CSTNode) -> None:
+        if not self.loops[-1]:
+            self.looped_from[-1] = self.written[-1] + 1
         self.loops[-1] += 1
 
     def _leave_loop(self, node: cst.CSTNode) -> None:
@@ -506,8 +521,9 @@ class _ModelBuilder:
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
             self.scope.bind(target.value, value)
+            self.written[-1] += 1
             self.writes.setdefault(id(self.scope), {}).setdefault(target.value, []).append(
-                (value, tuple(self.blocks), self.statements[-1]))
+                (value, tuple(self.blocks), self.statements[-1], self.written[-1]))
             self._site("bind", node, name=target.value, value=value, target=target)
         elif isinstance(target, cst.Attribute):
             self._bind_attribute(target, value)
@@ -581,27 +597,35 @@ class _ModelBuilder:
         assignment made from the name itself (`key = wsgi_to_str(key)`) changes what it holds, so
         what it held before still reaches the read. The read's own assignment comes after it:
         `command = self._build(command)` hands on what `command` held, not what `_build` returns."""
-        if self.scope.kind == "function":
-            if self.loops[-1]:
-                self.looped[-1].append(node)
-            else:
-                self._read(node)
         statement = self.statements[-1] if self.statements else None
         scrubs = self.scrubs.get(id(self.scope), _NO_WRITES).get(node.value)
         if scrubs is not None:
             self._scrubbed(node, scrubs, statement)
+        # overwritten in this round of the loop: the loop's later assignments cannot reach the read either
+        fresh = self._shadow(node, statement)
+        if self.scope.kind == "function":
+            if self.loops[-1] and not fresh:
+                self.looped[-1].append(node)
+            else:
+                self._read(node)
+
+    def _shadow(self, node: cst.Name, statement: Optional[cst.CSTNode]) -> bool:
+        """Record the values an assignment before the read overwrote (`shadowed`); whether that
+        assignment was made inside the loops around the read."""
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
-            return
+            return False
         own = (writes[-1][0],) if writes[-1][2] is statement else ()
         blocks = tuple(self.blocks)
-        for index in range(len(writes) - 1, 0, -1):
-            value, around, where = writes[index]
+        for index in range(len(writes) - 1, -1, -1):
+            value, around, where, order = writes[index]
             if where is not statement and blocks[:len(around)] == around and not self._reads(value, node.value):
-                self.shadowed[node] = tuple(value for value, _, _ in writes[:index]) + own
-                return
+                if index or own:
+                    self.shadowed[node] = tuple(value for value, _, _, _ in writes[:index]) + own
+                return bool(self.loops[-1]) and order >= self.looped_from[-1]
         if own:
             self.shadowed[node] = own
+        return False
 
     def _read(self, node: cst.Name) -> None:
         """Record how many assignments can reach a read in a function. A name neither given nor yet
@@ -657,15 +681,23 @@ class _ModelBuilder:
             self._scrub(func.value, key if isinstance(key, str) else None)
 
     def _fill(self, node: cst.Call) -> None:
-        """`lines.append(value)` on a list this function made: the list holds the value."""
+        """`lines.append(value)` on a list this function made, `config.update({...})` on a dict: the
+        container holds the value. (Only a dict takes `update`: a hash object's holds no password.)"""
         func = node.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                and func.attr.value in _FILLING_METHODS and func.value.value in self.scope.assignments):
+                and func.value.value in self.scope.assignments):
             return
-        values = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
-        index = 1 if func.attr.value == "insert" else 0
-        if index < len(values):
-            self.scope.filled.setdefault(func.value.value, []).append(values[index])
+        method, name = func.attr.value, func.value.value
+        if method in _FILLING_METHODS:
+            values = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
+            index = 1 if method == "insert" else 0
+            values = values[index:index + 1]
+        elif method in _MAPPING_METHODS and all(_makes_dict(value) for value in self.scope.assignments[name]):
+            values = [arg.value for arg in node.args]  # `update(other, KEY=value)`; `setdefault(key, value)`
+            values = values[-1:] if method == "setdefault" else values
+        else:
+            return
+        self.scope.filled.setdefault(name, []).extend(values)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         self._site("compare", node)
