@@ -59,7 +59,8 @@ class Scope:
     # what is put into a local container after it is made (`lines.append(f"password = {pw}")`): it
     # holds those too, although they are no value assigned to its name
     filled: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
-    filled_keys: dict[str, set[str]] = field(default_factory=dict)  # the keys it was filled under: `auth["pw"] = pw`
+    # of those containers, the mappings, with the keys they were filled under: `auth["pw"] = pw`
+    filled_keys: dict[str, set[str]] = field(default_factory=dict)
     # functions and classes defined directly in this scope, by name (the last definition wins)
     children: dict[str, "Scope"] = field(default_factory=dict)
     returns: list[cst.BaseExpression] = field(default_factory=list)
@@ -695,6 +696,7 @@ class _ModelBuilder:
         elif method in _MAPPING_METHODS and all(_makes_dict(value) for value in self.scope.assignments[name]):
             values = [arg.value for arg in node.args]  # `update(other, KEY=value)`; `setdefault(key, value)`
             values = values[-1:] if method == "setdefault" else values
+            self.scope.filled_keys.setdefault(name, set())
         else:
             return
         self.scope.filled.setdefault(name, []).extend(values)

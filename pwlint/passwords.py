@@ -555,8 +555,11 @@ class PasswordOracle:
             if key is not None:
                 return self._source(key, expr) if is_password_name(key) else None
             found = self.carries(expr.value, scope)
-            # an entry picked by a key known only at run time (`row[field]`) is the password, or another
-            return replace(found, keyed=False, embedded=True) if found and found.keyed else _element(found)
+            if not (found and found.keyed):
+                return _element(found)
+            # an entry picked by a key known only at run time (`row[field]`) is the password, or another;
+            # none when the keys are a loop's over names of other things (`for key in ("host", "port")`)
+            return None if self._other_keys(expr, scope) else replace(found, keyed=False, embedded=True)
         if isinstance(expr, cst.Call):
             return self._call_carries(expr, scope)
         if isinstance(expr, cst.BinaryOperation):
@@ -667,8 +670,27 @@ class PasswordOracle:
             return None  # the password was taken out before the read
         values = self.model.reaching(name, owner, read)
         return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
-            [*values, *owner.filled.get(name, [])], owner, iterated=owner.iterated) or (
+            values, owner, iterated=owner.iterated) or self._filled(owner, name) or (
             self._param_carries(owner, name) if name in owner.params else None))
+
+    def _filled(self, owner: Scope, name: str) -> Optional[Flow]:
+        """What was put into a local container; a mapping's values are keyed (`row["password"] = pw`)."""
+        found = self._first(owner.filled.get(name, []), owner)
+        return replace(found, keyed=True, embedded=True) if found and name in owner.filled_keys else found
+
+    def _other_keys(self, expr: cst.Subscript, scope: Scope) -> bool:
+        """The key is a loop's variable over a constant list of keys, none a password's."""
+        element = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if not isinstance(element, cst.Index) or not isinstance(element.value, cst.Name):
+            return False
+        owner = scope.lookup(element.value.value)
+        values = owner.assignments.get(element.value.value, []) if owner is not None else []
+        if owner is None or not values or any(value not in owner.iterated for value in values):
+            return False
+        constant = self.program.constant if self.program is not None else None
+        listed = [fold(value, self.model, owner, constant) for value in values]
+        return all(isinstance(keys, (tuple, list)) and keys and all(
+            isinstance(key, str) and not is_password_name(key) for key in keys) for keys in listed)
 
     def _constant_key(self, expr: cst.Subscript, scope: Scope) -> Optional[str]:
         """A key given as a constant (`config[CONF_PASSWORD]`): its text, or its name when the
