@@ -59,8 +59,8 @@ class Scope:
     # what is put into a local container after it is made (`lines.append(f"password = {pw}")`): it
     # holds those too, although they are no value assigned to its name
     filled: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
-    # of those containers, the mappings, with the keys they were filled under: `auth["pw"] = pw`
-    filled_keys: dict[str, set[str]] = field(default_factory=dict)
+    # of those containers, the mappings, with what each key was given: `auth["pw"] = pw`
+    filled_keys: dict[str, dict[str, list[cst.BaseExpression]]] = field(default_factory=dict)
     # functions and classes defined directly in this scope, by name (the last definition wins)
     children: dict[str, "Scope"] = field(default_factory=dict)
     returns: list[cst.BaseExpression] = field(default_factory=list)
@@ -536,7 +536,7 @@ class _ModelBuilder:
             if isinstance(target.value, cst.Name) and target.value.value in self.scope.assignments \
                     and key is not None:  # a record built entry by entry: `auth["auth"] = (user, pw)`
                 self.scope.filled.setdefault(target.value.value, []).append(value)
-                self.scope.filled_keys.setdefault(target.value.value, set()).add(key)
+                self.scope.filled_keys.setdefault(target.value.value, {}).setdefault(key, []).append(value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and len(values) == len(target.elements):
@@ -696,7 +696,7 @@ class _ModelBuilder:
         elif method in _MAPPING_METHODS and all(_makes_dict(value) for value in self.scope.assignments[name]):
             values = [arg.value for arg in node.args]  # `update(other, KEY=value)`; `setdefault(key, value)`
             values = values[-1:] if method == "setdefault" else values
-            self.scope.filled_keys.setdefault(name, set())
+            self.scope.filled_keys.setdefault(name, {})
         else:
             return
         self.scope.filled.setdefault(name, []).extend(values)

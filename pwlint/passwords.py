@@ -679,7 +679,8 @@ class PasswordOracle:
         return replace(found, keyed=True, embedded=True) if found and name in owner.filled_keys else found
 
     def _other_keys(self, expr: cst.Subscript, scope: Scope) -> bool:
-        """The key is a loop's variable over a constant list of keys, none a password's."""
+        """The key is a loop's variable over a constant list of keys, none a password's by its name or
+        by what the container was given under it (`_kwargs["auth"] = (user, passwd)`)."""
         element = expr.slice[0].slice if len(expr.slice) == 1 else None
         if not isinstance(element, cst.Index) or not isinstance(element.value, cst.Name):
             return False
@@ -689,8 +690,12 @@ class PasswordOracle:
             return False
         constant = self.program.constant if self.program is not None else None
         listed = [fold(value, self.model, owner, constant) for value in values]
+        container = expr.value.value if isinstance(expr.value, cst.Name) else ""
+        holder = scope.lookup(container) if container else None
+        given = holder.filled_keys.get(container, {}) if holder is not None else {}
         return all(isinstance(keys, (tuple, list)) and keys and all(
-            isinstance(key, str) and not is_password_name(key) for key in keys) for keys in listed)
+            isinstance(key, str) and not is_password_name(key)
+            and not (holder is not None and self._first(given.get(key, []), holder)) for key in keys) for keys in listed)
 
     def _constant_key(self, expr: cst.Subscript, scope: Scope) -> Optional[str]:
         """A key given as a constant (`config[CONF_PASSWORD]`): its text, or its name when the
