@@ -618,7 +618,8 @@ class _ModelBuilder:
             return False
         own = (writes[-1][0],) if writes[-1][2] is statement else ()
         blocks = tuple(self.blocks)
-        for index in range(len(writes) - 1, -1, -1):
+        # the first assignment overwrites nothing before it; in a loop, it may still make the read fresh
+        for index in range(len(writes) - 1, -1 if self.loops[-1] else 0, -1):
             value, around, where, order = writes[index]
             if where is not statement and blocks[:len(around)] == around and not self._reads(value, node.value):
                 if index or own:
