@@ -51,9 +51,6 @@ class Scope:
     params: dict[str, cst.Param] = field(default_factory=dict)
     # names bound by other means (for targets, with, except, imports, del): not foldable
     opaque: set[str] = field(default_factory=set)
-    # the iterables of `for` loops and comprehensions, bound to their targets: a mapping iterated
-    # hands out its keys, not the values that may hold a password
-    iterated: set[cst.BaseExpression] = field(default_factory=set)
     # names bound by `except ... as`: an exception, whatever its name says (`except Warning as pw`)
     caught: set[str] = field(default_factory=set)
     # what is put into a local container after it is made (`lines.append(f"password = {pw}")`): it
@@ -158,6 +155,9 @@ class ModuleModel:
     # a local name as read -> the keys taken out of it before the read on every path
     # (`connargs.pop("bindpw", None)`, `del data["password"]`, then `log.error(connargs)`)
     scrubbed: dict[cst.Name, tuple[str, ...]] = field(default_factory=dict)
+    # the iterables of `for` loops and comprehensions, bound to their targets: a mapping iterated
+    # hands out its keys, not the values that may hold a password (kept here, not per scope: most have none)
+    iterated: set[cst.BaseExpression] = field(default_factory=set)
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -226,7 +226,7 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
     return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
-                       builder.shadowed, builder.before, builder.scrubbed)
+                       builder.shadowed, builder.before, builder.scrubbed, builder.iterated)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -337,6 +337,7 @@ class _ModelBuilder:
         # per scope (by id) and name: each key taken out of it so far, with the blocks and statement it sits in
         self.scrubs: dict[int, dict[str, list[tuple[str, tuple[int, ...], cst.CSTNode]]]] = {}
         self.scrubbed: dict[cst.Name, tuple[str, ...]] = {}
+        self.iterated: set[cst.BaseExpression] = set()
         self.coded: set[int] = set()  # the ids of the entries of tables of codes, which bind no names
 
     # -- scopes -------------------------------------------------------------------------------
@@ -473,7 +474,7 @@ class _ModelBuilder:
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_loose(node.target, node.iter)
-        self.scope.iterated.add(node.iter)
+        self.iterated.add(node.iter)
         self._enter_loop(node)
 
     # Loops, where a value assigned later in the code reaches a read in the next round; and
@@ -497,7 +498,7 @@ class _ModelBuilder:
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         self._bind_loose(node.target, node.iter)
-        self.scope.iterated.add(node.iter)
+        self.iterated.add(node.iter)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         # `with open(p, "w") as f`: f is what open() returned, so `f.write` resolves to `open().write`

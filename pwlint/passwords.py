@@ -670,7 +670,7 @@ class PasswordOracle:
             return None  # the password was taken out before the read
         values = self.model.reaching(name, owner, read)
         return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
-            values, owner, iterated=owner.iterated) or self._filled(owner, name) or (
+            values, owner, iterated=self.model.iterated) or self._filled(owner, name) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
     def _filled(self, owner: Scope, name: str) -> Optional[Flow]:
@@ -686,7 +686,7 @@ class PasswordOracle:
             return False
         owner = scope.lookup(element.value.value)
         values = owner.assignments.get(element.value.value, []) if owner is not None else []
-        if owner is None or not values or any(value not in owner.iterated for value in values):
+        if owner is None or not values or any(value not in self.model.iterated for value in values):
             return False
         constant = self.program.constant if self.program is not None else None
         listed = [fold(value, self.model, owner, constant) for value in values]
