@@ -801,8 +801,7 @@ def compile_condition(raw: Any) -> Condition:
     if "definition-code" in raw:
         _only(raw, {"definition-code"})
         pattern = _regex(raw["definition-code"], "definition-code", line_of(raw, "definition-code"))
-        searched: dict[tuple[str, int], bool] = {}
-        return lambda node, c: _definition_matches(pattern, c, searched)
+        return lambda node, c: _definition_matches(pattern, c)
     if "function" in raw:
         _only(raw, {"function"})
         pattern = _regex(raw["function"], "function", line_of(raw, "function"))
@@ -1041,29 +1040,13 @@ def _in_filter(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:
     return False
 
 
-def _definition_matches(pattern: re.Pattern[str], c: Context, searched: dict[tuple[str, int], bool]) -> bool:
-    """Whether a line of the top-level function or class around the site matches. The lines are the
-    file's own, so a method that slicing left out still counts; searched once per definition."""
+def _definition_matches(pattern: re.Pattern[str], c: Context) -> bool:
+    """Whether a line of the top-level function or class around the site matches."""
     scope = c.scope
     while scope.parent is not None and scope.parent.kind != "module":
         scope = scope.parent
-    if scope.parent is None or c.program is None:
-        return False
-    start = c.program.positions(c.model).start_line(scope.node)
-    key = (c.model.path, start)
-    if key not in searched:
-        searched[key] = any(pattern.search(line) for line in _definition_lines(c.model.lines, start))
-    return searched[key]
-
-
-def _definition_lines(lines: Sequence[str], start: int) -> Iterator[str]:
-    """The lines of the definition on line `start` (1-based): up to the next that starts a top-level
-    statement. A string's line that starts at the margin ends it early, which only searches less."""
-    yield from lines[start - 1:start]
-    for line in lines[start:]:
-        if line[:1] not in ("", " ", "\t", "#", "\n", "\r", ")", "]", "}"):
-            return
-        yield line
+    return scope.parent is not None and c.program is not None and c.program.definition_matches(
+        c.model, scope.node, pattern)
 
 
 def _calls_in_scope(c: Context) -> Iterable[str]:

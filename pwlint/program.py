@@ -17,8 +17,9 @@ program adds:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import libcst as cst
 
@@ -72,6 +73,7 @@ class Program:
         self._derived: Optional[dict[int, list[tuple[ModuleModel, Scope]]]] = None  # class id -> direct subclasses
         self._summaries: dict[int, Summary] = {}
         self._positions: dict[int, Positions] = {}
+        self._searched: dict[tuple[int, int, int], bool] = {}  # (pattern, model, line) -> whether it matched
 
     # -- per-module services --------------------------------------------------------------------
     def oracle(self, model: ModuleModel) -> PasswordOracle:
@@ -86,6 +88,15 @@ class Program:
         if key not in self._positions:
             self._positions[key] = Positions(model.module, model.layout)
         return self._positions[key]
+
+    def definition_matches(self, model: ModuleModel, definition: cst.CSTNode, pattern: re.Pattern[str]) -> bool:
+        """Whether a line of a top-level definition matches. The lines are the file's own, so a method
+        that slicing left out still counts; searched once per definition and pattern."""
+        start = self.positions(model).start_line(definition)
+        key = (id(pattern), id(model), start)
+        if key not in self._searched:
+            self._searched[key] = any(pattern.search(line) for line in _definition_lines(model.lines, start))
+        return self._searched[key]
 
     def statement_of(self, model: ModuleModel, call: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The statement a call sits in (suppression comments may be on its first line)."""
@@ -345,3 +356,13 @@ def _decorated(function: Scope, name: str) -> bool:
     return isinstance(node, cst.FunctionDef) and any(
         (dotted(d.decorator) or "").rsplit(".", 1)[-1] == name for d in node.decorators
     )
+
+
+def _definition_lines(lines: Sequence[str], start: int) -> Iterator[str]:
+    """The lines of the definition on line `start` (1-based): up to the next that starts a top-level
+    statement. A string's line that starts at the margin ends it early, which only searches less."""
+    yield from lines[start - 1:start]
+    for line in lines[start:]:
+        if line[:1] not in ("", " ", "\t", "#", "\n", "\r", ")", "]", "}"):
+            return
+        yield line
