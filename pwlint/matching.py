@@ -37,7 +37,7 @@ else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
 from pwlint.constants import UNKNOWN, fold
-from pwlint.names import ModuleModel, Scope, Site, dotted, terminal_name
+from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
 from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, is_field_name, is_password_name, is_placeholder_text,
                               is_secret_text, strip_conversions)
 from pwlint.rule_regex import RuleRegex
@@ -1026,18 +1026,9 @@ def _saved_by(c: Context, globs: Sequence[str]) -> bool:
 
 def _in_filter(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:
     """Whether the node is in the condition of a comprehension (`next(x for x in xs if x.pw == pw)`)."""
-    pending = [statement] if statement is not None else []
-    while pending:
-        current = pending.pop()
-        if isinstance(current, cst.CompIf):
-            inner = [current.test]
-            while inner:
-                part = inner.pop()
-                if part is node:
-                    return True
-                inner.extend(part.children)
-        pending.extend(current.children)
-    return False
+    return statement is not None and any(
+        isinstance(part, cst.CompIf) and any(inner is node for inner in descendants(part.test))
+        for part in descendants(statement))
 
 
 def _definition_matches(pattern: re.Pattern[str], c: Context) -> bool:

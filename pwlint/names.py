@@ -276,6 +276,15 @@ def terminal_name(expr: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`root` and every node under it, depth first."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        pending.extend(node.children)
+
+
 def _makes_dict(value: cst.BaseExpression) -> bool:
     return isinstance(value, (cst.Dict, cst.DictComp)) or (
         isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("dict", "OrderedDict"))
@@ -618,17 +627,21 @@ class _ModelBuilder:
         if writes is None:
             return False
         own = (writes[-1][0],) if writes[-1][2] is statement else ()
-        blocks = tuple(self.blocks)
         # the first assignment overwrites nothing before it; in a loop, it may still make the read fresh
         for index in range(len(writes) - 1, -1 if self.loops[-1] else 0, -1):
             value, around, where, order = writes[index]
-            if where is not statement and blocks[:len(around)] == around and not self._reads(value, node.value):
+            if self._runs_before(around, where, statement) and not self._reads(value, node.value):
                 if index or own:
                     self.shadowed[node] = tuple(value for value, _, _, _ in writes[:index]) + own
                 return bool(self.loops[-1]) and order >= self.looped_from[-1]
         if own:
             self.shadowed[node] = own
         return False
+
+    def _runs_before(self, around: tuple[int, ...], where: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:
+        """Whether a statement met earlier, in the blocks `around`, runs before the one walked on every
+        path to it: it sits in the same block or one this is nested in, and is not this one."""
+        return where is not statement and tuple(self.blocks[:len(around)]) == around
 
     def _read(self, node: cst.Name) -> None:
         """Record how many assignments can reach a read in a function. A name neither given nor yet
@@ -641,8 +654,7 @@ class _ModelBuilder:
     def _scrubbed(self, node: cst.Name, scrubs: list[tuple[str, tuple[int, ...], cst.CSTNode]],
                   statement: Optional[cst.CSTNode]) -> None:
         """The keys taken out of a name before this read, in a block around it."""
-        blocks = tuple(self.blocks)
-        keys = tuple(key for key, around, where in scrubs if where is not statement and blocks[:len(around)] == around)
+        keys = tuple(key for key, around, where in scrubs if self._runs_before(around, where, statement))
         if keys:
             self.scrubbed[node] = keys
 
@@ -663,11 +675,7 @@ class _ModelBuilder:
         only for a name assigned again."""
         key = (id(value), name)
         if key not in self.reading:
-            pending, self.reading[key] = [value], False
-            while pending and not self.reading[key]:
-                node = pending.pop()
-                self.reading[key] = isinstance(node, cst.Name) and node.value == name
-                pending.extend(node.children)
+            self.reading[key] = any(isinstance(node, cst.Name) and node.value == name for node in descendants(value))
         return self.reading[key]
 
     # -- calls and comparisons ----------------------------------------------------------------

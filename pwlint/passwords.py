@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -37,7 +37,7 @@ else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
 from pwlint.constants import class_named, fold
-from pwlint.names import ModuleModel, Scope, subscript_key, terminal_name
+from pwlint.names import ModuleModel, Scope, descendants, subscript_key, terminal_name
 
 if TYPE_CHECKING:
     from pwlint.program import Callee, Program
@@ -591,9 +591,10 @@ class PasswordOracle:
             return self.carries(expr.expression, scope)
         return None
 
-    def _first(self, exprs: list[cst.BaseExpression], scope: Scope,
-               iterated: "set[cst.BaseExpression] | frozenset[cst.BaseExpression]" = frozenset()) -> Optional[Flow]:
-        """The first flow among `exprs`; of an `iterated` one, what iterating it hands out."""
+    def _first(self, exprs: list[cst.BaseExpression], scope: Scope) -> Optional[Flow]:
+        """The first flow among `exprs`; of a loop's iterable (a name's value bound by `for`), what
+        iterating it hands out."""
+        iterated = self.model.iterated
         for expr in exprs:
             found = self.carries(expr, scope)
             if found and not (found.keyed and expr in iterated):
@@ -670,7 +671,7 @@ class PasswordOracle:
             return None  # the password was taken out before the read
         values = self.model.reaching(name, owner, read)
         return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
-            values, owner, iterated=self.model.iterated) or self._filled(owner, name) or (
+            values, owner) or self._filled(owner, name) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
     def _filled(self, owner: Scope, name: str) -> Optional[Flow]:
@@ -837,15 +838,7 @@ def _digests(values: list[cst.BaseExpression]) -> bool:
     """Values that each compute a hash (`_password = sha1(password).hexdigest()`): a local named for
     a password that only holds them holds a hash."""
     return bool(values) and all(any(isinstance(node, cst.Call) and terminal_name(node.func) in _DIGEST_CALLS
-                                    for node in _nodes(value)) for value in values)
-
-
-def _nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    pending = [root]
-    while pending:
-        node = pending.pop()
-        yield node
-        pending.extend(node.children)
+                                    for node in descendants(value)) for value in values)
 
 
 def _prompts_for_no_password(call: cst.Call) -> bool:
@@ -854,7 +847,7 @@ def _prompts_for_no_password(call: cst.Call) -> bool:
     text = prompt.evaluated_value if isinstance(prompt, cst.SimpleString) else None
     if not isinstance(text, str):
         return False
-    words = [word.lower() for word in _WORD_SPLIT.findall(text)]
+    words = name_words(text)
     return not any(map(_is_password_word, words)) and bool(_NOT_A_PASSWORD_PROMPT.intersection(words))
 
 
