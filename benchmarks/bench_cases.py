@@ -191,6 +191,7 @@ def measure(case: Case, target: Target, runs: int, env: Mapping[str, str]) -> Re
         seconds=tuple(s.seconds for s in samples),
         rss_kb=max(s.rss_kb for s in samples),
         tree_rss_kb=max((s.tree_rss_kb for s in samples if s.tree_rss_kb is not None), default=None),
+        tree_pss_kb=max((s.tree_pss_kb for s in samples if s.tree_pss_kb is not None), default=None),
         files=len(target.files) if files is None and case.tool != "pwlint" else files,
         findings=findings, compare_to=case.compare_to,
     )

@@ -1,12 +1,15 @@
 """Timing and memory of one command, measured the same way for pwlint and every peer.
 
-Wall time is what a user waits for, so each run is timed from spawn to exit. Two memory figures
+Wall time is what a user waits for, so each run is timed from spawn to exit. Three memory figures
 are kept because the tools are built differently: ``rss_kb`` is the largest single process
 (``wait4``'s ``ru_maxrss``, which covers the child and the descendants it waited for, as
-``/usr/bin/time -f %M`` reports), and ``tree_rss_kb`` is the peak of the whole process tree summed,
-sampled from ``/proc`` (Linux only). The second matters for tools that fan out to worker processes
-(pwlint ``--jobs``, Semgrep's ``semgrep-core``): their largest process understates what the machine
-must hold.
+``/usr/bin/time -f %M`` reports); ``tree_rss_kb`` and ``tree_pss_kb`` are the peaks of the whole
+process tree summed, sampled from ``/proc`` (Linux only). The tree matters for tools that fan out to
+worker processes (pwlint ``--jobs``, Semgrep's ``semgrep-core``): their largest process understates
+what the machine must hold. Summed RSS overstates it for processes made by ``fork``, which share their
+parent's pages until either writes to them: each shared page counts once per process. PSS (the
+proportional set size) divides a shared page among the processes that map it, so its sum is the
+memory the tree holds.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Sample:
     seconds: float
     rss_kb: int
     tree_rss_kb: int | None
+    tree_pss_kb: int | None
 
 
 def run_timed(argv: Sequence[str], cwd: Path, env: Mapping[str, str], ok_codes: frozenset[int],
@@ -66,7 +70,7 @@ def run_timed(argv: Sequence[str], cwd: Path, env: Mapping[str, str], ok_codes: 
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode not in ok_codes:
         raise CommandFailed(f"{Path(argv[0]).name} exited with {process.returncode}: {_last_line(log)}")
-    return Sample(seconds, _kilobytes(usage.ru_maxrss), sampler.peak_kb)
+    return Sample(seconds, _kilobytes(usage.ru_maxrss), sampler.peak_rss_kb, sampler.peak_pss_kb)
 
 
 def _kilobytes(maxrss: int) -> int:
@@ -81,28 +85,34 @@ def _last_line(log: Path) -> str:
 
 
 class _TreeSampler:
-    """Polls the summed RSS of a process and its descendants until stopped (Linux ``/proc``)."""
+    """Polls the summed RSS and PSS of a process and its descendants until stopped (Linux ``/proc``;
+    PSS needs ``smaps_rollup``, Linux 4.14)."""
 
     def __init__(self, pid: int) -> None:
         self._pid = pid
         self._done = threading.Event()
-        self.peak_kb: int | None = None
+        self.peak_rss_kb: int | None = None
+        self.peak_pss_kb: int | None = None
         if _PROC.joinpath(str(pid)).exists():
-            self.peak_kb = 0
+            self.peak_rss_kb = 0
             self._thread = threading.Thread(target=self._poll, daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
         """Stop polling; the root has been reaped, so there is nothing left to see."""
         self._done.set()
-        if self.peak_kb is not None:
+        if self.peak_rss_kb is not None:
             self._thread.join()
 
     def _poll(self) -> None:
         page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
         while not self._done.wait(_SAMPLE_INTERVAL):
-            pages = sum(_resident_pages(pid) for pid in _tree(self._pid))
-            self.peak_kb = max(self.peak_kb or 0, pages * page_kb)
+            tree = _tree(self._pid)
+            pages = sum(_resident_pages(pid) for pid in tree)
+            self.peak_rss_kb = max(self.peak_rss_kb or 0, pages * page_kb)
+            proportional = [_proportional_kb(pid) for pid in tree]
+            if None not in proportional:
+                self.peak_pss_kb = max(self.peak_pss_kb or 0, sum(proportional))
 
 
 def _tree(root: int) -> list[int]:
@@ -117,6 +127,20 @@ def _tree(root: int) -> list[int]:
             except OSError:  # the process exited between listing and reading
                 continue
     return found
+
+
+def _proportional_kb(pid: int) -> int | None:
+    """The process's PSS, 0 once it has exited, ``None`` where the kernel has no ``smaps_rollup``."""
+    try:
+        with open(_PROC / str(pid) / "smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        return 0 if not _PROC.joinpath(str(pid)).exists() else None
+    except (OSError, ValueError):
+        return 0
+    return 0
 
 
 def _resident_pages(pid: int) -> int:

@@ -14,10 +14,10 @@ from typing import Any, Mapping, Sequence
 
 from bench_files import SCOPE_TITLES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-_COLUMNS = ("measurement", "median", "min", "max", "peak RSS", "tree RSS", "files", "findings",
-            "vs pwlint")
+_COLUMNS = ("measurement", "median", "min", "max", "peak RSS", "tree RSS", "tree PSS", "files",
+            "findings", "vs pwlint")
 _NAME_WIDTH = 36
 
 
@@ -35,6 +35,7 @@ class Result:
     seconds: tuple[float, ...] = field(default_factory=tuple)
     rss_kb: int | None = None
     tree_rss_kb: int | None = None
+    tree_pss_kb: int | None = None
     files: int | None = None
     findings: int | None = None
     compare_to: str | None = None
@@ -98,7 +99,8 @@ def render_table(meta: Mapping[str, Any], results: Sequence[Result]) -> str:
     lines.append("vs pwlint: this row's median divided by pwlint cold's (ruff warm: by pwlint warm's), same "
                  "files, same run; above 1, pwlint at its default --jobs is that many times faster. For 10 "
                  "copies, how many times longer than cold: at most 10 is linear growth.")
-    lines.append("peak RSS: largest single process; tree RSS: all its processes together, sampled.")
+    lines.append("peak RSS: largest single process; tree RSS and tree PSS: all its processes together, sampled; "
+                 "PSS counts a page that forked processes share once, RSS once per process.")
     return "\n".join(lines) + "\n"
 
 
@@ -124,6 +126,7 @@ def _row(result: Result, results: Sequence[Result]) -> str:
         _seconds(max(result.seconds)),
         _megabytes(result.rss_kb),
         _megabytes(result.tree_rss_kb),
+        _megabytes(result.tree_pss_kb),
         "" if result.files is None else str(result.files),
         "" if result.findings is None else str(result.findings),
         _times(found),

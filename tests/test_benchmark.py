@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ def _load_run():
 run = _load_run()
 import bench_cases  # noqa: E402  (importable once run.py has put benchmarks/ on sys.path)
 import bench_files  # noqa: E402
+import bench_measure  # noqa: E402
 import bench_report  # noqa: E402
 from bench_report import Result  # noqa: E402
 
@@ -41,13 +44,13 @@ META = {
                 "sha256": "0" * 64, "subfolder": ".", "files": {"default": 874, "all": 2788}}],
 }
 RESULTS = [
-    Result("django", "default", "pwlint cold", "pwlint", "ok", (1.0, 2.0, 3.0), 150_000, 160_000, 874, 2),
-    Result("django", "default", "pwlint warm", "pwlint", "ok", (0.25, 0.5, 0.3), 30_000, None, 874, 2),
-    Result("django", "default", "bandit, all tests", "bandit", "ok", (8.0, 7.0, 9.0), 60_000, 61_000, 874, 200,
+    Result("django", "default", "pwlint cold", "pwlint", "ok", (1.0, 2.0, 3.0), 150_000, 160_000, 120_000, 874, 2),
+    Result("django", "default", "pwlint warm", "pwlint", "ok", (0.25, 0.5, 0.3), 30_000, None, None, 874, 2),
+    Result("django", "default", "bandit, all tests", "bandit", "ok", (8.0, 7.0, 9.0), 60_000, 61_000, 59_000, 874, 200,
            compare_to="pwlint cold"),
     Result("django", "default", "semgrep, 17 local rules", "semgrep", "unavailable", reason="cannot install",
            compare_to="pwlint cold"),
-    Result("django", "all", "pwlint cold", "pwlint", "ok", (50.0,), 650_000, 650_000, 2788, 527),
+    Result("django", "all", "pwlint cold", "pwlint", "ok", (50.0,), 650_000, 650_000, 600_000, 2788, 527),
     Result("django", "all", "pwlint, one file changed", "pwlint", "skipped", reason="no result cache"),
 ]
 
@@ -92,7 +95,8 @@ def test_table_shows_medians_ratios_memory_and_why_a_row_is_missing() -> None:
     assert "django==5.1.4 (.), test code skipped: 874 files" in table
     assert "django==5.1.4 (.), --include-tests: 2788 files" in table
     cold = next(line for line in table.splitlines() if "pwlint cold" in line)
-    assert cold.split()[2:8] == ["2.00", "s", "1.00", "s", "3.00", "s"] and "146 MB" in cold
+    assert cold.split()[2:8] == ["2.00", "s", "1.00", "s", "3.00", "s"]
+    assert cold.split()[8:14] == ["146", "MB", "156", "MB", "117", "MB"]
     bandit = next(line for line in table.splitlines() if "bandit, all tests" in line)
     assert bandit.split()[-1] == "4.00x" and "8.00 s" in bandit
     assert "semgrep, 17 local rules" in table and "unavailable: cannot install" in table
@@ -121,6 +125,19 @@ def test_ratio_needs_a_measured_reference_in_the_same_scope() -> None:
 
     assert bench_report.ratio(orphan, RESULTS) is None
     assert bench_report.ratio(RESULTS[2], RESULTS) == 4.0
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux 4.14's smaps_rollup")
+def test_tree_pss_counts_pages_a_forked_child_shares_once(tmp_path: Path) -> None:
+    """A child forked after its parent filled 200 MB shares those pages: summed RSS counts them
+    twice, PSS once."""
+    script = ("import os, time\nblock = bytearray(200_000_000)\n"
+              "if os.fork() == 0:\n    time.sleep(1.0)\n    os._exit(0)\ntime.sleep(1.0)\nos.wait()\n")
+    sample = bench_measure.run_timed([sys.executable, "-c", script], tmp_path, os.environ, frozenset({0}),
+                                     tmp_path / "log")
+
+    assert sample.tree_rss_kb is not None and sample.tree_pss_kb is not None
+    assert sample.tree_rss_kb > 380_000 and 190_000 < sample.tree_pss_kb < 280_000
 
 
 def test_mirrored_discovery_defaults_match_pwlint() -> None:
