@@ -38,8 +38,8 @@ else:
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
-from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, is_field_name, is_password_name, is_placeholder_text,
-                              is_secret_text, strip_conversions)
+from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, computes_digest, is_field_name, is_password_name,
+                              is_placeholder_text, is_secret_text, strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -379,6 +379,8 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "embedded": lambda e, c: e is not None and not isinstance(e, Const) and getattr(
         c.oracle.carries(e, c.scope), "embedded", False),
     "altered": _is_altered,
+    # computes a hash, itself or in the one value of a local (`pwd = CRYPT()(old)[0]`)
+    "digest": lambda e, c: isinstance(e, cst.BaseExpression) and computes_digest(c.resolve(e)),
 }
 
 
@@ -432,8 +434,8 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
     default = raw.get("default", UNKNOWN)
     redact = _redact_flag(raw)
     at = raw.get("at")
-    if at is not None and (not isinstance(at, int) or isinstance(at, bool)):
-        raise SpecError("`at` takes the index of an element", "at", line_of(raw, "at"))
+    if at is not None and (not isinstance(at, (int, str)) or isinstance(at, bool)):
+        raise SpecError("`at` takes the index of an element or the key of an entry", "at", line_of(raw, "at"))
 
     def test(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
         if at is not None:
@@ -457,12 +459,18 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
     return test
 
 
-def _element(expr: Optional[cst.BaseExpression], index: int, ctx: Context) -> Optional[cst.BaseExpression]:
-    """`at`: an element of a tuple or list display, through a local name (`auth=("svc", "s3cret")`)."""
+def _element(expr: Optional[cst.BaseExpression], at: "int | str", ctx: Context) -> Optional[cst.BaseExpression]:
+    """`at`: an element of a tuple or list display (`auth=("svc", "s3cret")`), or the entry of a dict
+    display under a constant key (a settings schema's `{"type": str, "default": "s3cret"}`), through
+    a local name. The node itself, not its folded value, so that node tests and redaction see it."""
     resolved = ctx.resolve(expr) if expr is not None else None
-    if not isinstance(resolved, (cst.Tuple, cst.List)) or not -len(resolved.elements) <= index < len(resolved.elements):
+    if isinstance(at, str):
+        entries = resolved.elements if isinstance(resolved, cst.Dict) else ()
+        return next((entry.value for entry in entries
+                     if isinstance(entry, cst.DictElement) and ctx.fold(entry.key) == at), None)
+    if not isinstance(resolved, (cst.Tuple, cst.List)) or not -len(resolved.elements) <= at < len(resolved.elements):
         return None
-    element = resolved.elements[index]
+    element = resolved.elements[at]
     return None if isinstance(element, cst.StarredElement) else element.value
 
 

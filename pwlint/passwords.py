@@ -58,8 +58,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
     "scheme", "schemes",
     "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
-    "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers", "backend",
-    "key", "keys", "token", "tokens", "masked", "mask", "redacted", "obfuscated",
+    "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers",
+    "token", "tokens", "masked", "mask", "redacted", "obfuscated",
     # metadata about passwords
     "length", "len", "min", "max", "minimum", "maximum", "policy", "policies", "validator", "validators",
     "rounds", "iterations", "iteration", "cost",  # a work factor (`PASSWORD_PBKDF2_DEFAULT_ROUNDS`)
@@ -113,7 +113,10 @@ _NAMES_THE_PASSWORD = re.compile(
 # `plex_server_password` the server's password; a `password_manager` holds passwords, a
 # `vault_password` or an `x-storage-pass` header is one.
 _NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn", "manager", "mgr", "storage", "keyring",
-                                 "vault"})
+                                 "vault",
+                                 # `password_backend`, `PASSWORD_KEY`, but `SEARCH_BACKEND_PASSWORD` and
+                                 # `ssl_key_password` are the passwords of a backend and of a key
+                                 "backend", "key", "keys"})
 
 # Called functions whose names mention passwords but return something else.
 _NOT_SOURCE_VERBS = frozenset({
@@ -175,6 +178,8 @@ _HASHING_RECEIVER = re.compile(r"(?i)(context|ctx|passlib|hasher|handler|hash|pw
 # Calls (by their last name) whose result is a hash: `sha1(pw).hexdigest()`, `bcrypt.hashpw(pw, salt)`
 # (not `make_password`: Django's hashes, many projects' make a random one)
 _DIGEST_CALLS = frozenset({"digest", "hexdigest", "hashpw", "pbkdf2_hmac", "scrypt", "generate_password_hash"})
+# Words in a function's name that say it returns a hash (`hash_password`, `CRYPT`, `make_hash`)
+_HASH_WORDS = frozenset({"hash", "hashed", "digest", "crypt", "pbkdf", "bcrypt", "scrypt", "argon"})
 
 # Words in a parameter's name that say it receives something derived from a password, not the password.
 _DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded", "crypt", "crypted", "encrypted",
@@ -268,7 +273,7 @@ def name_words(name: str) -> tuple[str, ...]:
 def _run_on(word: str) -> tuple[str, ...]:
     for infix in _PASSWORD_INFIXES:
         head, found, rest = word.partition(infix)
-        if found and rest in _NOT_PASSWORD_WORDS:
+        if found and (rest in _NOT_PASSWORD_WORDS or rest in _NOT_PASSWORD_AFTER):
             return head + infix, rest
     return (word,)
 
@@ -324,13 +329,9 @@ def _in_password_class(function: Scope) -> bool:
 def is_password_source_function(name: str) -> bool:
     """Whether calling a function of this name returns a password (`get_password`, `readPasswd`)."""
     words = name_words(name)
-    if not words or not any(_is_password_word(word) for word in words):
-        return False
     if words == ("pwd",):  # ftplib's `FTP.pwd()`, a shell's: the working directory
         return False
-    if words[0] in _NOT_SOURCE_VERBS:
-        return False
-    return not any(word in _NOT_PASSWORD_WORDS for word in words)
+    return bool(words) and words[0] not in _NOT_SOURCE_VERBS and is_password_name(name)
 
 
 def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
@@ -837,8 +838,20 @@ class PasswordOracle:
 def _digests(values: list[cst.BaseExpression]) -> bool:
     """Values that each compute a hash (`_password = sha1(password).hexdigest()`): a local named for
     a password that only holds them holds a hash."""
-    return bool(values) and all(any(isinstance(node, cst.Call) and terminal_name(node.func) in _DIGEST_CALLS
-                                    for node in descendants(value)) for value in values)
+    return bool(values) and all(any(computes_digest(node) for node in descendants(value)) for value in values)
+
+
+def computes_digest(expr: cst.BaseExpression) -> bool:
+    """A call whose result is a hash, under subscripts and conversions: `sha1(pw).hexdigest()`,
+    `hash_password(pw)`, `crypt.crypt(pw, salt)`, a hasher object called (pydal's `CRYPT()(pw)[0]`)."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    expr = strip_conversions(expr)
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func.func if isinstance(expr.func, cst.Call) else expr.func
+    name = terminal_name(func) or ""
+    return name in _DIGEST_CALLS or not _HASH_WORDS.isdisjoint(name_words(name))
 
 
 def _prompts_for_no_password(call: cst.Call) -> bool:
