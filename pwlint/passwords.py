@@ -255,6 +255,8 @@ _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
 # os.getcwd()`, the shell's print-working-directory) names a file, not a password.
 _PATH_CALLS = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd", "pathlib.Path", "pathlib.PurePath",
                          "os.path.join", "os.path.expanduser", "os.path.abspath", "os.path.realpath"})
+# Words of a name that holds a path: `pwd=out_dir` binds the shell's working directory, not a password
+_PATH_WORDS = frozenset({"dir", "dirs", "directory", "folder", "path", "cwd", "root"})
 # What a hidden prompt asks for when it is no password (`getpass("API token: ")`)
 _NOT_A_PASSWORD_PROMPT = frozenset({"token", "secret", "key", "api", "otp", "code"})
 # A class's name (`PyKeePass_nocache(...)` makes a database, not a password), not a function's
@@ -554,7 +556,7 @@ class PasswordOracle:
         if isinstance(expr, cst.Subscript):
             key = subscript_key(expr) or self._constant_key(expr, scope)
             if key is not None:
-                return self._source(key, expr) if is_password_name(key) else None
+                return self._source(key, expr) if self._password_name(key) else None
             found = self.carries(expr.value, scope)
             if not (found and found.keyed):
                 return _element(found)
@@ -613,7 +615,7 @@ class PasswordOracle:
             return None
         if owner is not None and name in owner.params and name == password_parameter(owner):
             return self._source(name, node if node is not None else scope.node)
-        if is_password_name(name):
+        if self._password_name(name):
             if owner is not None and self._makes_path(owner.assignments.get(name, []), owner):
                 return None
             if owner is not None and name in owner.params and name not in owner.assignments \
@@ -635,6 +637,11 @@ class PasswordOracle:
         if owner is None or owner.kind == "module":
             return None  # module-level names are configuration, not a user's password in flight
         return self._name_flow(owner, name, node)
+
+    def _password_name(self, name: str) -> bool:
+        """`is_password_name`, but for a project whose `pwd` is the working directory."""
+        return is_password_name(name) and not (
+            self.program is not None and name_words(name) == ("pwd",) and self.program.pwd_is_directory)
 
     def _makes_path(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
         return bool(values) and all(isinstance(value, cst.Call) and (self.model.qualified_name(value.func, scope) or "")
@@ -737,7 +744,7 @@ class PasswordOracle:
 
     def _attribute_carries(self, expr: cst.Attribute, scope: Scope) -> Optional[Flow]:
         attr = expr.attr.value
-        if is_password_name(attr):
+        if self._password_name(attr):
             if self.names_no_password(expr, scope):
                 return None
             stored = _RECORD.match(terminal_name(expr.value) or "") is not None and not self._set_in_clear(expr, scope)
@@ -833,6 +840,23 @@ class PasswordOracle:
                 found = replace(found, encoded=found.encoded or encoded)
                 return found.then(Step(self.model, call, f"through `{name}()`", kind="return"))
         return None
+
+
+def binds_pwd_to_path(model: ModuleModel) -> bool:
+    """Whether the module binds a `pwd` to a path: a keyword, parameter default, attribute or local
+    (`pwd=str(out_dir)`, `def pretty_path(path, pwd=OUTPUT_DIR)`, `self.pwd = os.getcwd()`). Then its
+    project's `pwd` is the shell's working directory, as in a command's record (`cmd`, `pwd`,
+    `output`), and none of its `pwd`s is a password (`Program.pwd_is_directory`)."""
+    return any(site.kind == "bind" and site.value is not None and name_words(site.name) == ("pwd",)
+               and _is_path(site.value, model, site.scope) for site in model.sites)
+
+
+def _is_path(expr: cst.BaseExpression, model: ModuleModel, scope: Scope) -> bool:
+    expr = strip_conversions(expr)
+    if isinstance(expr, cst.Call):
+        return (model.qualified_name(expr.func, scope) or "") in _PATH_CALLS
+    name = terminal_name(expr)
+    return name is not None and not _PATH_WORDS.isdisjoint(name_words(name))
 
 
 def _digests(values: list[cst.BaseExpression]) -> bool:

@@ -25,7 +25,7 @@ import libcst as cst
 
 from pwlint.constants import UNKNOWN, assigned_value
 from pwlint.names import ModuleModel, Scope, dotted
-from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle
+from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle, binds_pwd_to_path
 from pwlint.positions import Positions
 
 
@@ -74,6 +74,7 @@ class Program:
         self._summaries: dict[int, Summary] = {}
         self._positions: dict[int, Positions] = {}
         self._searched: dict[tuple[int, int, int], bool] = {}  # (pattern, model, line) -> whether it matched
+        self._pwd_is_directory: Optional[bool] = None
 
     # -- per-module services --------------------------------------------------------------------
     def oracle(self, model: ModuleModel) -> PasswordOracle:
@@ -97,6 +98,13 @@ class Program:
         if key not in self._searched:
             self._searched[key] = any(pattern.search(line) for line in _definition_lines(model.lines, start))
         return self._searched[key]
+
+    @property
+    def pwd_is_directory(self) -> bool:
+        """Whether some module binds a `pwd` to a path (`passwords.binds_pwd_to_path`)."""
+        if self._pwd_is_directory is None:
+            self._pwd_is_directory = any(binds_pwd_to_path(model) for model in self.modules.values())
+        return self._pwd_is_directory
 
     def statement_of(self, model: ModuleModel, call: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The statement a call sits in (suppression comments may be on its first line)."""

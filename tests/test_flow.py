@@ -222,6 +222,30 @@ def test_a_mapping_iterated_hands_out_keys_and_a_key_taken_out_no_longer_holds_t
     assert where(found) == {("client.py", 22, "PW801")}
 
 
+def test_pwd_is_a_password_unless_the_project_binds_a_pwd_to_a_path(tmp_path: Path) -> None:
+    """A command's record keeps its working directory as `pwd`: once any module binds a `pwd` to a
+    path, no `pwd` of the project is a password, including those in modules that show no path."""
+    archive = {
+        "archiver/extract.py": """\
+            import subprocess
+
+            def run(cmd, out_dir):
+                done = subprocess.run(cmd, cwd=out_dir)
+                return {"cmd": cmd, "pwd": str(out_dir), "status": done.returncode}
+            """,
+        "archiver/index.py": """\
+            from archiver.models import ArchiveResult
+
+            def save(result):
+                ArchiveResult.objects.create(cmd=result.cmd, pwd=result.pwd, status=result.status)
+            """,
+    }
+    assert where(findings(tmp_path / "archiver", archive)) == set()
+
+    archive["archiver/extract.py"] = archive["archiver/extract.py"].replace("str(out_dir)", "cmd[-1]")
+    assert where(findings(tmp_path / "archiver2", archive)) == {("archiver/index.py", 4, "PW701")}
+
+
 def _names(node: cst.CSTNode) -> list[cst.Name]:
     found = [node] if isinstance(node, cst.Name) else []
     for child in node.children:
