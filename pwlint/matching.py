@@ -38,7 +38,7 @@ else:
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
-from pwlint.passwords import (SOURCE_CALLS, PasswordOracle, computes_digest, is_field_name, is_password_name,
+from pwlint.passwords import (SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_field_name, is_password_name,
                               is_placeholder_text, is_secret_text, strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
@@ -459,6 +459,17 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
     return test
 
 
+def _function_names(ctx: Context) -> Iterator[str]:
+    """The functions around the site, and around each call that handed the password on to it: a
+    protocol's function that hashes through a generic helper (`md5_h(b":".join([user, realm,
+    password]))` in a SASL DIGEST-MD5 client) is the protocol's."""
+    yield from ctx.scope.function_names()
+    flow: Optional[Flow] = ctx.captures.get("_flow")
+    for step in flow.steps if flow is not None else ():
+        if step.scope is not None:
+            yield from step.scope.function_names()
+
+
 def _element(expr: Optional[cst.BaseExpression], at: "int | str", ctx: Context) -> Optional[cst.BaseExpression]:
     """`at`: an element of a tuple or list display (`auth=("svc", "s3cret")`), or the entry of a dict
     display under a constant key (a settings schema's `{"type": str, "default": "s3cret"}`), through
@@ -797,7 +808,7 @@ def compile_condition(raw: Any) -> Condition:
     if "in-function" in raw:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
-        return lambda node, c: any(pattern.search(name) for name in c.scope.function_names())
+        return lambda node, c: any(pattern.search(name) for name in _function_names(c))
     if "parameter" in raw:
         _only(raw, {"parameter"})
         pattern = _regex(raw["parameter"], "parameter", line_of(raw, "parameter"))

@@ -466,6 +466,7 @@ class Step:
     node: cst.CSTNode = field(repr=False)
     note: str
     kind: str = "source"  # "source", "call" (handed to a parameter) or "return" (returned by a call)
+    scope: Optional[Scope] = field(default=None, repr=False)  # for "call": the caller's scope
 
 
 @dataclass(frozen=True)
@@ -739,7 +740,7 @@ class PasswordOracle:
             found = self.program.oracle(site.model).carries(arg, site.scope) if arg is not None else None
             if found and not found.stored:
                 note = f"passed to `{function.name}()` as `{name}`"
-                return found.then(Step(site.model, site.call, note, kind="call"))
+                return found.then(Step(site.model, site.call, note, kind="call", scope=site.scope))
         return None
 
     def _attribute_carries(self, expr: cst.Attribute, scope: Scope) -> Optional[Flow]:
