@@ -105,12 +105,16 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 # `class WebCase(helper.CPWebCase):`, a Plone test layer (`class Fixture(PloneSandboxLayer):`)
 _TEST_BASES = (b"TestCase", b"WebCase", b"SandboxLayer")
 _TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:" + b"|".join(_TEST_BASES) + rb")\s*[,)]", re.MULTILINE)
+# a test case's base kept under another name (Kinto's `_BaseWebTestBase = unittest.TestCase`)
+_TEST_CASE_ALIAS = re.compile(rb"^[ \t]*\w+\s*=\s*(?:unittest\.)?TestCase[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 def is_test_support(data: bytes) -> bool:
     """Whether a module is written for tests although its path does not say so: it defines a
-    unittest-style test case at its top level. Read from the bytes, so the choice costs no parse."""
-    return any(base in data for base in _TEST_BASES) and _TEST_CASE.search(data) is not None
+    unittest-style test case at its top level, or names unittest's base for its test cases. Read
+    from the bytes, so the choice costs no parse."""
+    return any(base in data for base in _TEST_BASES) and (
+        _TEST_CASE.search(data) is not None or _TEST_CASE_ALIAS.search(data) is not None)
 
 
 # Excluded directories that never hold source: pruned without counting, else every scan would

@@ -626,7 +626,7 @@ class PasswordOracle:
             if isinstance(node, cst.Name) and self.names_no_password(node, scope):
                 return None
             if owner is not None and owner.kind == "function" and name not in owner.params and \
-                    isinstance(node, cst.Name) and _digests(self.model.reaching(name, owner, node)):
+                    isinstance(node, cst.Name) and _no_passwords(self.model.reaching(name, owner, node)):
                 return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
@@ -860,10 +860,17 @@ def _is_path(expr: cst.BaseExpression, model: ModuleModel, scope: Scope) -> bool
     return name is not None and not _PATH_WORDS.isdisjoint(name_words(name))
 
 
-def _digests(values: list[cst.BaseExpression]) -> bool:
-    """Values that each compute a hash (`_password = sha1(password).hexdigest()`): a local named for
-    a password that only holds them holds a hash."""
-    return bool(values) and all(any(computes_digest(node) for node in descendants(value)) for value in values)
+def _no_passwords(values: list[cst.BaseExpression]) -> bool:
+    """Values that each compute a hash (`_password = sha1(password).hexdigest()`) or are nothing yet
+    (`password = None`, read before the branch that sets it): a local named for a password that
+    only holds them holds no password."""
+    return bool(values) and all(_is_nothing(value) or any(computes_digest(node) for node in descendants(value))
+                                for value in values)
+
+
+def _is_nothing(value: cst.BaseExpression) -> bool:
+    return (isinstance(value, cst.Name) and value.value == "None") or (
+        isinstance(value, cst.SimpleString) and not value.evaluated_value)
 
 
 def computes_digest(expr: cst.BaseExpression) -> bool:

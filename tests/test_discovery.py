@@ -16,6 +16,7 @@ from pwlint.discovery import (
     FileSet,
     discover,
     find_root,
+    is_test_support,
     relative_posix,
 )
 from pwlint.findings import FileProblem
@@ -448,3 +449,17 @@ def test_relative_posix(tmp_path: Path) -> None:
     assert relative_posix(tmp_path, tmp_path) == "."
     outside = tmp_path.parent / "other.py"
     assert relative_posix(outside, tmp_path) == outside.as_posix()
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (b"from cherrypy.test import helper\n\nclass WebCase(helper.CPWebCase):\n    pass\n", True),
+    # Kinto's testing.py names unittest's base first, then derives its test cases from the name
+    (b"import unittest\n\nif skip_pypy:\n    _BaseWebTestBase = unittest.TestCase\n\n"
+     b"class BaseWebTest(_BaseWebTestBase):\n    password = 'secret'\n", True),
+    (b"from unittest import TestCase\nBase = TestCase  # the case every suite derives from\n", True),
+    # a library that only mentions test cases
+    (b'"""Run with TestCase-style suites."""\nRUNNER = "TestCase"\n', False),
+    (b"def make_test_case(base=TestCase):\n    return base\n", False),
+])
+def test_test_support_is_read_from_a_test_case_or_its_base_under_another_name(source: bytes, expected: bool) -> None:
+    assert is_test_support(source) is expected

@@ -277,7 +277,7 @@ examples: {bad: ["import pickle\\npickle.dumps(password)"], good: ["import pickl
         ("match:\n  - call: pickle.dumps\n    where:\n      - arg: 0\n        is: passwrd\n", "is", 16),
         ("match:\n  - call: pickle.dumps\n    where:\n      - arg: 0\n        matches: '('\n", "matches", 16),
         ("match:\n  - call: pickle.dumps\n    where:\n      - arg: 0\n        lt: many\n", "lt", 16),
-        ("match:\n  - call: pickle.dumps\n    where:\n      - arg: 0\n        at: first\n", "at", 16),
+        ("match:\n  - call: pickle.dumps\n    where:\n      - arg: 0\n        at: [1]\n", "at", 16),
         ("aliases: [S105, nosec]\nmatch:\n  - call: pickle.dumps\n", "aliases", 12),
     ],
 )
