@@ -29,9 +29,10 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   users' tests (Invenio's ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a directory name at any depth; any
   other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
   they are often shipped library code (``numpy.testing``, Django's ``test`` management command
-  and ``contrib/messages/test.py``), not tests. A module that defines a test case is test code
-  wherever it sits (``is_test_support``): Kotti's ``testing.py`` and rdiffweb's ``test.py`` ship
-  base classes for the projects' tests, with their fixtures' passwords.
+  and ``contrib/messages/test.py``), not tests. A module that defines a test case (or three
+  pytest-style ``test_`` functions) is test code wherever it sits (``is_test_support``): Kotti's
+  ``testing.py`` and rdiffweb's ``test.py`` ship base classes for the projects' tests, keyring's
+  ``testing/backend.py`` the tests every backend runs, with their fixtures' passwords.
 
 ``FileSet.excluded`` counts pruned entries, not the files beneath them: each excluded ``.py`` or
 ``.pyi`` file counts once and so does each excluded directory, because counting inside a pruned
@@ -47,6 +48,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -109,12 +111,20 @@ _TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:" + b"|".join(_TEST_BA
 _TEST_CASE_ALIAS = re.compile(rb"^[ \t]*\w+\s*=\s*(?:unittest\.)?TestCase[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
+# pytest-style tests, collected from a class of any name once a suite derives from it (keyring's
+# `testing/backend.py`: `class BackendBasicTests` with its `def test_...` methods)
+_TEST_FUNCTION = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+test_\w*[ \t]*\(", re.MULTILINE)
+_TEST_FUNCTIONS = 3  # one `def test_connection(self)` is a client's health check, not a suite
+
+
 def is_test_support(data: bytes) -> bool:
     """Whether a module is written for tests although its path does not say so: it defines a
-    unittest-style test case at its top level, or names unittest's base for its test cases. Read
-    from the bytes, so the choice costs no parse."""
-    return any(base in data for base in _TEST_BASES) and (
-        _TEST_CASE.search(data) is not None or _TEST_CASE_ALIAS.search(data) is not None)
+    unittest-style test case at its top level, names unittest's base for its test cases, or
+    defines tests for pytest. Read from the bytes, so the choice costs no parse."""
+    if any(base in data for base in _TEST_BASES) and (
+            _TEST_CASE.search(data) is not None or _TEST_CASE_ALIAS.search(data) is not None):
+        return True
+    return b"def test_" in data and len(list(islice(_TEST_FUNCTION.finditer(data), _TEST_FUNCTIONS))) == _TEST_FUNCTIONS
 
 
 # Excluded directories that never hold source: pruned without counting, else every scan would

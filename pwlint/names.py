@@ -152,6 +152,9 @@ class ModuleModel:
     # a local name as read -> how many of its function's assignments to it can reach the read: those
     # before it, or before the end of the outermost loop around it (only reads a later one follows)
     before: dict[cst.Name, int] = field(default_factory=dict)
+    # the same for what was put into a local container (`filled`): `payload["password"] = pw` after
+    # `log.debug(payload)` is not in what was logged
+    filled_before: dict[cst.Name, int] = field(default_factory=dict)
     # a local name as read -> the keys taken out of it before the read on every path
     # (`connargs.pop("bindpw", None)`, `del data["password"]`, then `log.error(connargs)`)
     scrubbed: dict[cst.Name, tuple[str, ...]] = field(default_factory=dict)
@@ -174,6 +177,12 @@ class ModuleModel:
             return values
         gone = {id(value) for value in self.shadowed.get(read, ())}
         return [value for value in values[:self.before.get(read, len(values))] if id(value) not in gone]
+
+    def filled(self, name: str, owner: Scope, read: Optional[cst.CSTNode] = None) -> list[cst.BaseExpression]:
+        """What was put into the local container `name` (`Scope.filled`) that the `read` of it may see:
+        not what was put in after it and after any loop around it."""
+        values = owner.filled.get(name, [])
+        return values if read is None else values[:self.filled_before.get(read, len(values))]
 
     def qualified_name(self, expr: cst.BaseExpression, scope: Scope, _depth: int = 0) -> Optional[str]:
         """The dotted name an expression refers to, through imports, attributes and call results.
@@ -226,7 +235,7 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
     return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
-                       builder.shadowed, builder.before, builder.scrubbed, builder.iterated)
+                       builder.shadowed, builder.before, builder.filled_before, builder.scrubbed, builder.iterated)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -336,12 +345,13 @@ class _ModelBuilder:
         self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode, int]]]] = {}
         self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
         self.loops = [0]  # per scope entered: how many `for` and `while` loops the walk is inside
-        # per scope entered: its reads, with how many assignments can reach each
-        self.reads: list[list[tuple[cst.Name, int]]] = [[]]
+        # per scope entered: its reads, with how many assignments and fills can reach each
+        self.reads: list[list[tuple[cst.Name, int, int]]] = [[]]
         self.looped: list[list[cst.Name]] = [[]]  # per scope entered: reads in the loop being walked
         self.written = [0]  # per scope entered: its plain assignments to names so far
         self.looped_from = [0]  # per scope entered: how many had been made when its outermost loop began
         self.before: dict[cst.Name, int] = {}  # of those, the reads a later assignment follows
+        self.filled_before: dict[cst.Name, int] = {}  # and those a later fill follows
         self.reading: dict[tuple[int, str], bool] = {}  # (value id, name): whether the value reads the name
         # per scope (by id) and name: each key taken out of it so far, with the blocks and statement it sits in
         self.scrubs: dict[int, dict[str, list[tuple[str, tuple[int, ...], cst.CSTNode]]]] = {}
@@ -365,9 +375,12 @@ class _ModelBuilder:
         """Keep the reads of the scope left that a later assignment follows (few), once all its
         assignments are known."""
         assert self.scope.parent is not None
-        assignments = self.scope.assignments
-        self.before.update((node, count) for node, count in self.reads.pop()
-                           if count < len(assignments.get(node.value, ())))
+        assignments, filled = self.scope.assignments, self.scope.filled
+        for node, count, fills in self.reads.pop():
+            if count < len(assignments.get(node.value, ())):
+                self.before[node] = count
+            if fills < len(filled.get(node.value, ())):
+                self.filled_before[node] = fills
         self.scope = self.scope.parent
         self.loops.pop()
         self.looped.pop()
@@ -649,7 +662,7 @@ class _ModelBuilder:
         unbound): no later assignment can reach it."""
         before = len(self.scope.assignments.get(node.value, ()))
         if before or node.value in self.scope.params:
-            self.reads[-1].append((node, before))
+            self.reads[-1].append((node, before, len(self.scope.filled.get(node.value, ()))))
 
     def _scrubbed(self, node: cst.Name, scrubs: list[tuple[str, tuple[int, ...], cst.CSTNode]],
                   statement: Optional[cst.CSTNode]) -> None:

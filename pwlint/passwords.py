@@ -55,7 +55,7 @@ _PASSWORD_INFIXES = ("password", "passwd", "passphrase", "passcode")
 _NOT_PASSWORD_WORDS = frozenset({
     # derived, non-cleartext values
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
-    "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
+    "encoded", "enc", "encryption", "encoding", "encodings", "codec", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
     "scheme", "schemes",
     "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers",
@@ -217,7 +217,8 @@ _KEYED_READERS = re.compile(
 # what a redacted rendering writes in its place (`"password": "hidden"`).
 _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
-    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+|unavailable|unknown|unset|not[ _-]?set|n/a))$"
+    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+|unavailable|unknown|unset|not[ _-]?set|n/a"
+    r"|no[ _-]?(password|passwd|pwd|pass)[ _-]?(set|given|provided|defined)))$"  # `"NOPASSWORDSET"`
     r"|(?i:.*?(^|[^a-z])(hidden|masked|redacted|censored|obfuscated|omitted|removed)([^a-z]|$))"
 )
 # A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
@@ -679,13 +680,15 @@ class PasswordOracle:
                                               for key in self.model.scrubbed.get(read, ())):
             return None  # the password was taken out before the read
         values = self.model.reaching(name, owner, read)
-        return self._memoised((id(owner.node), name, tuple(map(id, values))), lambda: self._first(
-            values, owner) or self._filled(owner, name) or (
+        fills = self.model.filled_before.get(read, -1) if isinstance(read, cst.Name) else -1
+        return self._memoised((id(owner.node), name, tuple(map(id, values)), fills), lambda: self._first(
+            values, owner) or self._filled(owner, name, read) or (
             self._param_carries(owner, name) if name in owner.params else None))
 
-    def _filled(self, owner: Scope, name: str) -> Optional[Flow]:
-        """What was put into a local container; a mapping's values are keyed (`row["password"] = pw`)."""
-        found = self._first(owner.filled.get(name, []), owner)
+    def _filled(self, owner: Scope, name: str, read: Optional[cst.CSTNode]) -> Optional[Flow]:
+        """What was put into a local container before the read; a mapping's values are keyed
+        (`row["password"] = pw`)."""
+        found = self._first(self.model.filled(name, owner, read), owner)
         return replace(found, keyed=True, embedded=True) if found and name in owner.filled_keys else found
 
     def _other_keys(self, expr: cst.Subscript, scope: Scope) -> bool:

@@ -460,6 +460,11 @@ def test_relative_posix(tmp_path: Path) -> None:
     # a library that only mentions test cases
     (b'"""Run with TestCase-style suites."""\nRUNNER = "TestCase"\n', False),
     (b"def make_test_case(base=TestCase):\n    return base\n", False),
+    # pytest-style tests shipped in a library's `testing/` package for its backends' suites
+    (b"class BackendBasicTests:\n    def test_password_set_get(self):\n        password_1 = 'password1'\n"
+     b"    def test_delete(self):\n        pass\n\n    async def test_credential(self):\n        pass\n", True),
+    # a client's own health check
+    (b"class Client:\n    def test_connection(self):\n        return self.ping()\n", False),
 ])
 def test_test_support_is_read_from_a_test_case_or_its_base_under_another_name(source: bytes, expected: bool) -> None:
     assert is_test_support(source) is expected
