@@ -168,7 +168,8 @@ _REVERSIBLE_CALLS = re.compile(
     r"cryptography\.hazmat\.primitives\.ciphers\.Cipher\(\)\.encryptor\(\)\.update)$"
 )
 # Serialisers whose output holds their input verbatim: `json.dumps({"password": pw})` carries it.
-_SERIALISERS = re.compile(r"^(json|simplejson|ujson|orjson|pickle|marshal|toml|tomli_w|tomlkit)\.dumps$|^yaml\.(safe_)?dump$")
+_SERIALISERS = re.compile(r"^(json|simplejson|ujson|orjson|pickle|marshal|toml|tomli_w|tomlkit)\.dumps$|^yaml\.(safe_)?dump$"
+                          r"|^urllib\.parse\.(urlunparse|urlunsplit|urlencode)$")  # a URL put together from its parts
 
 # Calls known only by their last name that encrypt or obfuscate reversibly (`cipher.encrypt(pw)`,
 # `helpers.encrypt(pw)`), unless the receiver is a password-hashing context (passlib's `.encrypt` hashes).
@@ -803,8 +804,8 @@ class PasswordOracle:
             found = self._method_carries(call, func, scope)
             if found is not False:
                 return found
-        if name in _CONVERSION_FUNCTIONS and call.args:
-            return self.carries(call.args[0].value, scope)
+        if (name in _CONVERSION_FUNCTIONS or qualified.rpartition(".")[2] in _CONVERSION_FUNCTIONS) and call.args:
+            return self.carries(call.args[0].value, scope)  # also under an alias: `quote as urlquote`
         if name and is_password_source_function(name) and not _CLASS_NAME.match(name):
             return self._source(f"{name}()", call)
         return None
