@@ -109,8 +109,6 @@ _TEST_BASES = (b"TestCase", b"WebCase", b"SandboxLayer")
 _TEST_CASE = re.compile(rb"^class\s+\w+\s*\([^)]*?\b\w*(?:" + b"|".join(_TEST_BASES) + rb")\s*[,)]", re.MULTILINE)
 # a test case's base kept under another name (Kinto's `_BaseWebTestBase = unittest.TestCase`)
 _TEST_CASE_ALIAS = re.compile(rb"^[ \t]*\w+\s*=\s*(?:unittest\.)?TestCase[ \t]*(?:#.*)?$", re.MULTILINE)
-
-
 # pytest-style tests, collected from a class of any name once a suite derives from it (keyring's
 # `testing/backend.py`: `class BackendBasicTests` with its `def test_...` methods)
 _TEST_FUNCTION = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+test_\w*[ \t]*\(", re.MULTILINE)
@@ -124,7 +122,8 @@ def is_test_support(data: bytes) -> bool:
     if any(base in data for base in _TEST_BASES) and (
             _TEST_CASE.search(data) is not None or _TEST_CASE_ALIAS.search(data) is not None):
         return True
-    return b"def test_" in data and len(list(islice(_TEST_FUNCTION.finditer(data), _TEST_FUNCTIONS))) == _TEST_FUNCTIONS
+    tests = islice(_TEST_FUNCTION.finditer(data), _TEST_FUNCTIONS) if b"def test_" in data else ()
+    return len(list(tests)) == _TEST_FUNCTIONS
 
 
 # Excluded directories that never hold source: pruned without counting, else every scan would

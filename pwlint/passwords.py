@@ -55,8 +55,8 @@ _PASSWORD_INFIXES = ("password", "passwd", "passphrase", "passcode")
 _NOT_PASSWORD_WORDS = frozenset({
     # derived, non-cleartext values
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
-    "encoded", "enc", "encryption", "encoding", "encodings", "codec", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
-    "scheme", "schemes",
+    "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
+    "scheme", "schemes", "encoding", "encodings", "codec",  # `password_encoding = "utf-8"`
     "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers",
     "token", "tokens", "masked", "mask", "redacted", "obfuscated",
