@@ -886,7 +886,8 @@ def compile_condition(raw: Any) -> Condition:
 
 def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Iterator[str]:
     """The names (last parts) a statement assigns a value to that holds this node: `_TESTS` for an
-    entry of `_TESTS = [{"params": {"videopassword": "..."}}]`; none for the assignment's own binding."""
+    entry of `_TESTS = [{"params": {"videopassword": "..."}}]`, and the keywords of the arguments
+    that hold it (`Field(examples=[{"password": "s3cr3t"}])`); none for the assignment's own binding."""
     if not isinstance(statement, cst.SimpleStatementLine):
         return
     for small in statement.body:
@@ -894,6 +895,10 @@ def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Ite
             yield from (terminal_name(target.target) or "" for target in small.targets)
         elif isinstance(small, cst.AnnAssign) and small is not node and small.value is not None:
             yield terminal_name(small.target) or ""
+    for arg in descendants(statement):
+        if isinstance(arg, cst.Arg) and arg.keyword is not None and arg is not node and any(
+                inner is node for inner in descendants(arg.value)):
+            yield arg.keyword.value
 
 
 def _bound_beside(node: cst.CSTNode, c: Context) -> Iterator[str]:

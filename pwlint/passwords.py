@@ -93,6 +93,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     # `PasswordExecCommand`, a `save_password` flag, a `password_based` account, whether and when
     # to `update_password` ("always", "on_create") or `generate_password`
     "action", "hook", "cmd", "command", "exec", "save", "based", "update", "generate",
+    "transport",  # how a password is handed to a tool: `password_transport = "pipe"`
 })
 
 # A function named with one of these verbs and for passwords takes one (`hash_password(raw)`,
