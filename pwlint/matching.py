@@ -266,6 +266,16 @@ def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     return isinstance(expr, (cst.Name, cst.Attribute)) and ctx.oracle.names_no_password(expr, ctx.scope)
 
 
+def _is_named_local(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    if not isinstance(expr, cst.Name):
+        return False
+    owner = ctx.scope.lookup(expr.value)
+    if owner is None or owner.kind != "function" or expr.value in owner.params:
+        return False
+    found = ctx.oracle.carries(expr, ctx.scope)
+    return found is not None and found.steps[0].node is expr
+
+
 def _is_record_password(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """Carries the password attribute of another record (`user.password`, not `self.password`):
     the value a store already holds, usually its hash, copied (`AuditLog.objects.create(
@@ -379,6 +389,9 @@ _PREDICATES: dict[str, Callable[[Optional[cst.BaseExpression], Context], bool]] 
     "embedded": lambda e, c: e is not None and not isinstance(e, Const) and getattr(
         c.oracle.carries(e, c.scope), "embedded", False),
     "altered": _is_altered,
+    # a function's own local named for a password that no value assigned to it brings one into
+    # (`passwd = b""`, then `passwd += to64(...)`: a hash built in a buffer)
+    "named-local": _is_named_local,
     # computes a hash, itself or in the one value of a local (`pwd = CRYPT()(old)[0]`)
     "digest": lambda e, c: isinstance(e, cst.BaseExpression) and computes_digest(c.resolve(e)),
 }
@@ -805,6 +818,11 @@ def compile_condition(raw: Any) -> Condition:
         if raw["in-filter"] is not True:
             raise SpecError("`in-filter` takes `true`", "in-filter", line_of(raw, "in-filter"))
         return lambda node, c: _in_filter(node, c.statement)
+    if "tested-empty" in raw:
+        _only(raw, {"tested-empty"})
+        if raw["tested-empty"] is not True:
+            raise SpecError("`tested-empty` takes `true`", "tested-empty", line_of(raw, "tested-empty"))
+        return lambda node, c: _tested_empty(c)
     if "in-function" in raw:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
@@ -879,7 +897,8 @@ def compile_condition(raw: Any) -> Condition:
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, in-function, parameter, "
-                    "function, module, definition-code, statement, assigned-to, binds-beside, flows-into, saved-by, "
+                    "tested-empty, function, module, definition-code, statement, assigned-to, binds-beside, flows-into, "
+                    "saved-by, "
                     "calls, in-if, target, receiver-call, "
                     "class-bases, field-converts, any or not", "where", line_of(raw))
 
@@ -1046,6 +1065,43 @@ def _saved_by(c: Context, globs: Sequence[str]) -> bool:
         if any(spelled(arg.value) in owners - {c.scope.self_name()} for arg in call.args):
             return True
     return False
+
+
+def _tested_empty(c: Context) -> bool:
+    """The password is read in the body of an `if` that found it empty (`if not args.password:
+    log.error(f"--password was not set ({args.password})")`): what is written there is no password."""
+    flow: Optional[Flow] = c.captures.get("_flow")
+    source = flow.steps[0].node if flow is not None and flow.steps[0].model is c.model else None
+    if source is None:
+        return False
+    code = c.model.module.code_for_node(source)
+    return any(_tests_empty(guard.test, code, c.model.module) for guard in _ifs_around(source, c.scope.node))
+
+
+def _tests_empty(test: cst.BaseExpression, code: str, module: cst.Module) -> bool:
+    """`not X`, `X is None`, `X == ""` for X spelled `code`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return module.code_for_node(test.expression) == code
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        empty = (isinstance(target.operator, cst.Is) and dotted(target.comparator) == "None") or (
+            isinstance(target.operator, cst.Equal) and isinstance(target.comparator, cst.SimpleString)
+            and not _literal_text(target.comparator))
+        return empty and module.code_for_node(test.left) == code
+    return False
+
+
+def _ifs_around(node: cst.CSTNode, root: cst.CSTNode) -> list[cst.If]:
+    """The `if` statements whose body (not `else`) holds the node, outermost first."""
+    pending: list[tuple[cst.CSTNode, tuple[cst.If, ...]]] = [(root, ())]
+    while pending:
+        current, ifs = pending.pop()
+        if current is node:
+            return list(ifs)
+        for child in current.children:
+            inside = ifs + (current,) if isinstance(current, cst.If) and child is current.body else ifs
+            pending.append((child, inside))
+    return []
 
 
 def _in_filter(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:

@@ -556,10 +556,15 @@ class _ModelBuilder:
             # `config["hosts"][i] = entry` has no key name, but is still a place a value is stored
             key = subscript_key(target)
             self._site("bind", node, name=key or "", value=value, target=target)
-            if isinstance(target.value, cst.Name) and target.value.value in self.scope.assignments \
-                    and key is not None:  # a record built entry by entry: `auth["auth"] = (user, pw)`
-                self.scope.filled.setdefault(target.value.value, []).append(value)
-                self.scope.filled_keys.setdefault(target.value.value, {}).setdefault(key, []).append(value)
+            # a record built entry by entry (`auth["auth"] = (user, pw)`), or one it was given, also a
+            # nested one (`data["smtp"]["password"] = pw` fills `data`)
+            holder = target.value
+            while isinstance(holder, cst.Subscript):
+                holder = holder.value
+            if isinstance(holder, cst.Name) and key is not None and (
+                    holder.value in self.scope.assignments or holder.value in self.scope.params):
+                self.scope.filled.setdefault(holder.value, []).append(value)
+                self.scope.filled_keys.setdefault(holder.value, {}).setdefault(key, []).append(value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
             if values is not None and len(values) == len(target.elements):
