@@ -1499,8 +1499,8 @@ def _bind_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
 
 
 def _bind_accept(site: Site, ctx: Context, ok: bool) -> bool:
-    if ok:
-        ctx.captures["name"] = site.name
+    if ok:  # a store under a run-time key is named by its code (`connections[conn.conn_id]`)
+        ctx.captures["name"] = site.name or (_code(ctx, site.target) if site.target is not None else "")
         ctx.captures["_value"] = site.value
     return ok
 

@@ -219,7 +219,7 @@ _KEYED_READERS = re.compile(
 # what a redacted rendering writes in its place (`"password": "hidden"`).
 _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
-    r"password|passwd|pwd|pass|(your|my)[_ -]?password|\*+|unavailable|unknown|unset|not[ _-]?set|n/a"
+    r"passwords?|passwd|pwd|pass|(your|my)[_ -]?password|\*+|unavailable|unknown|unset|not[ _-]?set|n/a"
     r"|no[ _-]?(password|passwd|pwd|pass)[ _-]?(set|given|provided|defined)))$"  # `"NOPASSWORDSET"`
     r"|(?i:.*?(^|[^a-z])(hidden|masked|redacted|censored|obfuscated|omitted|removed)([^a-z]|$))"
 )
@@ -290,6 +290,8 @@ def _is_password_word(word: str) -> bool:
 @lru_cache(maxsize=8192)
 def is_password_name(name: str) -> bool:
     """Whether a variable, attribute, key or keyword of this name holds a cleartext password."""
+    if name.startswith("."):  # a file's extension: `".pw": "application/x-pw"`
+        return False
     words = name_words(name)
     first = next((index for index, word in enumerate(words) if _is_password_word(word)), None)
     if first is None or first > 0 and words[first - 1] == "no":  # `_QR_SECURITY_NO_PASS`: the absence of one
