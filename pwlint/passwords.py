@@ -573,10 +573,11 @@ class PasswordOracle:
             return self._call_carries(expr, scope)
         if isinstance(expr, cst.BinaryOperation):
             if isinstance(expr.operator, cst.Modulo):
+                if isinstance(expr.left, cst.SimpleString) and _PASSWORD_HASH.match(str(expr.left.evaluated_value)):
+                    return None  # a stored hash put together from its parts: `"sha1$%s$%s" % (salt, digest)`
                 field_name = _template_field(expr.left, _PERCENT_FIELDS)
                 if field_name:
                     return _embedded(self._source(field_name, expr))
-            if isinstance(expr.operator, cst.Modulo):
                 return _embedded(self.carries(expr.left, scope) or self.carries(expr.right, scope))
             return _embedded(self._first(_chain(expr), scope)) if isinstance(expr.operator, cst.Add) else None
         if isinstance(expr, cst.FormattedString):
