@@ -1074,8 +1074,16 @@ def _tested_empty(c: Context) -> bool:
     source = flow.steps[0].node if flow is not None and flow.steps[0].model is c.model else None
     if source is None:
         return False
-    code = c.model.module.code_for_node(source)
-    return any(_tests_empty(guard.test, code, c.model.module) for guard in _ifs_around(source, c.scope.node))
+    code, module = c.model.module.code_for_node(source), c.model.module
+    return any(_tests_empty(guard.test, code, module) and not _assigns(guard.body, code, module)
+               for guard in _ifs_around(source, c.scope.node))
+
+
+def _assigns(block: cst.CSTNode, code: str, module: cst.Module) -> bool:
+    """Whether the block sets what is spelled `code` (`self.password = token_hex(8)` after `if not
+    self.password:` fills it before it is logged)."""
+    return any(isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign))
+               and module.code_for_node(node.target) == code for node in descendants(block))
 
 
 def _tests_empty(test: cst.BaseExpression, code: str, module: cst.Module) -> bool:

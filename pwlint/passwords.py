@@ -117,7 +117,11 @@ _NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn", "m
                                  "vault",
                                  # `password_backend`, `PASSWORD_KEY`, but `SEARCH_BACKEND_PASSWORD` and
                                  # `ssl_key_password` are the passwords of a backend and of a key
-                                 "backend", "key", "keys"})
+                                 "backend", "key", "keys",
+                                 # where one comes from, whether a note has one, whether one holds a code
+                                 # (`password_source = "keyring"`, `PasswordProtectedNote`,
+                                 # `passcode_in_password`), but `source_password` and `sign_in_password` are ones
+                                 "source", "sources", "protected", "in"})
 
 # Called functions whose names mention passwords but return something else.
 _NOT_SOURCE_VERBS = frozenset({
