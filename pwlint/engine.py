@@ -124,7 +124,7 @@ class Engine:
         region = _region(positions[node])
         statement_line = positions.start_line(statement) if statement in positions else region.start_line
         severity = match.pattern.severity or match.rule.meta.severity
-        message = _format(match.pattern.message or match.rule.meta.message, match.captures, self)
+        message = _format(match.pattern.message or match.rule.meta.message, _named(match.captures, model), self)
         snippet = "\n".join(at.lines[region.start_line - 1:region.end_line])
         steps = _flow_steps(flow, program) + (sink,) if flow is not None and len(flow.steps) > 1 else ()
         secrets = _secrets(match, positions) if at is model else ()  # they lie in the match's own file
@@ -216,6 +216,15 @@ class _Template(string.Formatter):
         if isinstance(key, str) and key in kwargs:
             return kwargs[key]
         return "{" + str(key) + "}"
+
+
+def _named(captures: Mapping[str, Any], model: ModuleModel) -> Mapping[str, Any]:
+    """A store under a key known only at run time has no name: its code names it in the message
+    (`connections[conn.conn_id]`), computed here, for matches only."""
+    target = captures.get("_target")
+    if captures.get("name") != "" or target is None:
+        return captures
+    return {**captures, "name": model.module.code_for_node(target).strip()}
 
 
 def _format(template: str, captures: Mapping[str, Any], engine: Engine) -> str:

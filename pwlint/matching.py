@@ -896,11 +896,10 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, in-function, parameter, "
-                    "tested-empty, function, module, definition-code, statement, assigned-to, binds-beside, flows-into, "
-                    "saved-by, "
-                    "calls, in-if, target, receiver-call, "
-                    "class-bases, field-converts, any or not", "where", line_of(raw))
+    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, tested-empty, "
+                    "in-function, parameter, function, module, definition-code, statement, assigned-to, binds-beside, "
+                    "flows-into, saved-by, calls, in-if, target, receiver-call, class-bases, field-converts, any or not",
+                    "where", line_of(raw))
 
 
 def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Iterator[str]:
@@ -1507,9 +1506,10 @@ def _bind_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
 
 
 def _bind_accept(site: Site, ctx: Context, ok: bool) -> bool:
-    if ok:  # a store under a run-time key is named by its code (`connections[conn.conn_id]`)
-        ctx.captures["name"] = site.name or (_code(ctx, site.target) if site.target is not None else "")
+    if ok:
+        ctx.captures["name"] = site.name
         ctx.captures["_value"] = site.value
+        ctx.captures["_target"] = site.target
     return ok
 
 

@@ -339,10 +339,15 @@ def _in_password_class(function: Scope) -> bool:
 @lru_cache(maxsize=4096)
 def is_password_source_function(name: str) -> bool:
     """Whether calling a function of this name returns a password (`get_password`, `readPasswd`)."""
-    words = name_words(name)
-    if words == ("pwd",):  # ftplib's `FTP.pwd()`, a shell's: the working directory
+    if _is_pwd(name):  # ftplib's `FTP.pwd()`, a shell's: the working directory
         return False
+    words = name_words(name)
     return bool(words) and words[0] not in _NOT_SOURCE_VERBS and is_password_name(name)
+
+
+def _is_pwd(name: str) -> bool:
+    """`pwd` alone: a password, or the shell's print-working-directory."""
+    return name_words(name) == ("pwd",)
 
 
 def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
@@ -627,7 +632,8 @@ class PasswordOracle:
         if owner is not None and name in owner.params and name == password_parameter(owner):
             return self._source(name, node if node is not None else scope.node)
         if self._password_name(name):
-            if owner is not None and self._makes_path(owner.assignments.get(name, []), owner):
+            values = owner.assignments.get(name, []) if owner is not None else []
+            if owner is not None and values and all(_is_path(value, self.model, owner) for value in values):
                 return None
             if owner is not None and name in owner.params and name not in owner.assignments \
                     and self._given_stored(owner, name):
@@ -652,11 +658,7 @@ class PasswordOracle:
     def _password_name(self, name: str) -> bool:
         """`is_password_name`, but for a project whose `pwd` is the working directory."""
         return is_password_name(name) and not (
-            self.program is not None and name_words(name) == ("pwd",) and self.program.pwd_is_directory)
-
-    def _makes_path(self, values: list[cst.BaseExpression], scope: Scope) -> bool:
-        return bool(values) and all(isinstance(value, cst.Call) and (self.model.qualified_name(value.func, scope) or "")
-                                    in _PATH_CALLS for value in values)
+            self.program is not None and _is_pwd(name) and self.program.pwd_is_directory)
 
     def names_no_password(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         """A constant (`NAME` or `owner.NAME`) whose value is no password: text that is no password
@@ -860,11 +862,15 @@ def binds_pwd_to_path(model: ModuleModel) -> bool:
     (`pwd=str(out_dir)`, `def pretty_path(path, pwd=OUTPUT_DIR)`, `self.pwd = os.getcwd()`). Then its
     project's `pwd` is the shell's working directory, as in a command's record (`cmd`, `pwd`,
     `output`), and none of its `pwd`s is a password (`Program.pwd_is_directory`)."""
-    return any(site.kind == "bind" and site.value is not None and name_words(site.name) == ("pwd",)
+    return any(site.kind == "bind" and site.value is not None and _is_pwd(site.name)
                and _is_path(site.value, model, site.scope) for site in model.sites)
 
 
-def _is_path(expr: cst.BaseExpression, model: ModuleModel, scope: Scope) -> bool:
+def _is_path(expr: Optional[cst.BaseExpression], model: ModuleModel, scope: Scope) -> bool:
+    """A value that is a path: made by a path call (`os.getcwd()`, `Path(base, PASS_FILE)`) or named so
+    (`out_dir`, `OUTPUT_DIR`)."""
+    if expr is None:  # a name a `def` or `class` binds
+        return False
     expr = strip_conversions(expr)
     if isinstance(expr, cst.Call):
         return (model.qualified_name(expr.func, scope) or "") in _PATH_CALLS
