@@ -38,8 +38,8 @@ else:
 
 from pwlint.constants import UNKNOWN, fold
 from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
-from pwlint.passwords import (SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_field_name, is_password_name,
-                              is_placeholder_text, is_secret_text, strip_conversions)
+from pwlint.passwords import (SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_enumeration, is_field_name,
+                              is_password_name, is_placeholder_text, is_secret_text, strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -1497,7 +1497,8 @@ def _bind_acceptor(raw: Any, line: int) -> tuple[Callable[[Site, Context], bool]
         wants_password = raw.get("is") == "password-name"
 
         def accepts(site: Site, ctx: Context) -> bool:
-            ok = (not wants_password or is_password_name(site.name)) and (
+            ok = (not wants_password or is_password_name(site.name) and not (
+                site.scope.kind == "class" and is_enumeration(site.scope))) and (
                 pattern is None or bool(pattern.search(site.name)))
             return _bind_accept(site, ctx, ok)
 

@@ -121,7 +121,9 @@ _NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn", "m
                                  # where one comes from, whether a note has one, whether one holds a code
                                  # (`password_source = "keyring"`, `PasswordProtectedNote`,
                                  # `passcode_in_password`), but `source_password` and `sign_in_password` are ones
-                                 "source", "sources", "protected", "in"})
+                                 "source", "sources", "protected", "in",
+                                 # a form's button (`"password_send": "Send"`), but `send_password` is one
+                                 "send", "submit", "button", "btn"})
 
 # Called functions whose names mention passwords but return something else.
 _NOT_SOURCE_VERBS = frozenset({
@@ -164,13 +166,20 @@ _TRANSPARENT_METHODS = _CONVERSION_METHODS | {
     "get_text", "text", "toPlainText", "displayText",
 }
 
-# Reversible encodings and encryption, by qualified name: the password can be recovered from the result.
+# Reversible encodings, by qualified name: anyone can recover the password from the result.
 _REVERSIBLE_CALLS = re.compile(
     r"^(base64\.(b64|standard_b64|urlsafe_b64|b32|b32hex|b16|b85|a85)encode|base64\.encode(bytes|string)|"
-    r"binascii\.(hexlify|b2a_hex|b2a_base64|b2a_uu)|codecs\.encode|"
-    r"cryptography\.fernet\.(Multi)?Fernet\(\)\.encrypt(_at_time)?|"
+    r"binascii\.(hexlify|b2a_hex|b2a_base64|b2a_uu)|codecs\.encode)$"
+)
+# Standard ciphers end a password's flow: their output is no password to anyone without the key, and
+# where the key lives is beyond what pwlint follows. What a program keeps this way it must decrypt to
+# replay (pgAdmin's saved server passwords, a keyring's entries): a vault, which the corpus policy
+# leaves out of scope. A project's own `encrypt()` that no standard cipher implements stays reversible.
+_CIPHERS = re.compile(
+    r"^(cryptography\.fernet\.(Multi)?Fernet\(\)\.encrypt(_at_time)?|"
     r"(Crypto|Cryptodome)\.Cipher\.\w+\.new\(\)\.encrypt(_and_digest)?|"
-    r"cryptography\.hazmat\.primitives\.ciphers\.Cipher\(\)\.encryptor\(\)\.update)$"
+    r"cryptography\.hazmat\.primitives\.ciphers\.Cipher\(\)\.encryptor\(\)\.update|"
+    r"cryptography\.hazmat\.primitives\.ciphers\.aead\.\w+\(\)\.encrypt|nacl\.secret\.SecretBox\(\)\.encrypt)$"
 )
 # Serialisers whose output holds their input verbatim: `json.dumps({"password": pw})` carries it.
 _SERIALISERS = re.compile(r"^(json|simplejson|ujson|orjson|pickle|marshal|toml|tomli_w|tomlkit)\.dumps$|^yaml\.(safe_)?dump$"
@@ -633,6 +642,8 @@ class PasswordOracle:
             return self._source(name, node if node is not None else scope.node)
         if self._password_name(name):
             values = owner.assignments.get(name, []) if owner is not None else []
+            if _CLASS_NAME.match(name) and not values and (owner is None or name not in owner.params):
+                return None  # a class, defined or imported (`AuthenticationBackendUsernamePassword`)
             if owner is not None and values and all(_is_path(value, self.model, owner) for value in values):
                 return None
             if owner is not None and name in owner.params and name not in owner.assignments \
@@ -681,8 +692,7 @@ class PasswordOracle:
         if owner is None and self.program is not None:
             found = self.program.lookup(self.model.qualified_name(expr.value, scope) or "")
             owner = found[1] if found is not None else None
-        return owner is not None and isinstance(owner.node, cst.ClassDef) and any(
-            (terminal_name(base.value) or "").endswith(("Enum", "Flag", "Choices")) for base in owner.node.bases)
+        return owner is not None and is_enumeration(owner)
 
     def _name_flow(self, owner: Scope, name: str, read: Optional[cst.CSTNode] = None) -> Optional[Flow]:
         """What the values bound to a local name carry: those that reach the read (`reaching`) and
@@ -805,6 +815,8 @@ class PasswordOracle:
                 # that hands back none (`_prepare_password()` returns a scramble) is trusted, not its name.
                 return self._source(f"{name}()", call)
             return found
+        if _CIPHERS.match(qualified):
+            return None
         if _REVERSIBLE_CALLS.match(qualified) or _encrypts_by_name(qualified, name, func):
             found = self.carries(call.args[0].value, scope) if call.args else None
             return _encoded(found, qualified.replace("()", "") or name)
@@ -855,6 +867,13 @@ class PasswordOracle:
                 found = replace(found, encoded=found.encoded or encoded)
                 return found.then(Step(self.model, call, f"through `{name}()`", kind="return"))
         return None
+
+
+def is_enumeration(owner: Scope) -> bool:
+    """A class of choices (`class Auth(StrEnum)`, Django's `TextChoices`): its members name options,
+    whatever their names say (`RSA_KEY_OPTIONAL_PASSPHRASE = "rsa-key"`)."""
+    return isinstance(owner.node, cst.ClassDef) and any(
+        (terminal_name(base.value) or "").endswith(("Enum", "Flag", "Choices")) for base in owner.node.bases)
 
 
 def binds_pwd_to_path(model: ModuleModel) -> bool:
