@@ -25,7 +25,7 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   directories of Semgrep's default ``.semgrepignore`` (``tests/``, ``test/``) and their kinds
   (``unit_tests/``, ``integration-tests/``), pytest's default
   ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py``, Django's
-  per-app ``tests.py`` and ``testutils.py``, the helpers a package ships for its own and its
+  per-app ``tests.py`` and ``testutils.py`` (or a ``testutils/`` package: pretix's test settings), the helpers a package ships for its own and its
   users' tests (Invenio's ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a directory name at any depth; any
   other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
   they are often shipped library code (``numpy.testing``, Django's ``test`` management command
@@ -99,6 +99,7 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
     "tests.py",
     "conftest.py",
     "testutils.py",
+    "testutils/",
 )
 
 PYTHON_SUFFIXES = (".py", ".pyi")

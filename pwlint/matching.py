@@ -210,6 +210,13 @@ def _is_secret_literal(expr: Optional[cst.BaseExpression], ctx: Context) -> bool
     return _judged(expr, ctx)
 
 
+def _flag(raw: Mapping[str, Any], key: str) -> None:
+    """A condition that takes `true` and nothing beside it."""
+    _only(raw, {key})
+    if raw[key] is not True:
+        raise SpecError(f"`{key}` takes `true`", key, line_of(raw, key))
+
+
 def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """A dict that maps names to names, not a secret: its entry's text is held by two entries for
     other things than passwords too (`{"smtp_host": "mail_settings", "smtp_port": "mail_settings",
@@ -809,20 +816,17 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"operands"})
         return _operands_condition(raw["operands"])
     if "compares-itself" in raw:
-        _only(raw, {"compares-itself"})
-        if raw["compares-itself"] is not True:
-            raise SpecError("`compares-itself` takes `true`", "compares-itself", line_of(raw, "compares-itself"))
+        _flag(raw, "compares-itself")
         return lambda node, c: _compares_itself(*c.captures.get("_operands", (None, None)))
     if "in-filter" in raw:
-        _only(raw, {"in-filter"})
-        if raw["in-filter"] is not True:
-            raise SpecError("`in-filter` takes `true`", "in-filter", line_of(raw, "in-filter"))
+        _flag(raw, "in-filter")
         return lambda node, c: _in_filter(node, c.statement)
     if "tested-empty" in raw:
-        _only(raw, {"tested-empty"})
-        if raw["tested-empty"] is not True:
-            raise SpecError("`tested-empty` takes `true`", "tested-empty", line_of(raw, "tested-empty"))
+        _flag(raw, "tested-empty")
         return lambda node, c: _tested_empty(c)
+    if "grows" in raw:
+        _flag(raw, "grows")
+        return lambda node, c: c.site is not None and c.site.kind == "bind" and bool(c.site.scope.filled.get(c.site.name))
     if "in-function" in raw:
         _only(raw, {"in-function"})
         pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
@@ -883,7 +887,7 @@ def compile_condition(raw: Any) -> Condition:
     if "field-converts" in raw:
         _only(raw, {"field-converts"})
         globs = _globs(raw["field-converts"], "field-converts", line_of(raw, "field-converts"))
-        return lambda node, c: isinstance(node, cst.Call) and _field_converts(node, c, globs)
+        return lambda node, c: _field_converts(node, c, globs) if isinstance(node, cst.Call) else _set_converts(c, globs)
     if "class-bases" in raw:
         _only(raw, {"class-bases"})
         globs = _globs(raw["class-bases"], "class-bases", line_of(raw, "class-bases"))
@@ -896,7 +900,7 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, tested-empty, "
+    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, tested-empty, grows, "
                     "in-function, parameter, function, module, definition-code, statement, assigned-to, binds-beside, "
                     "flows-into, saved-by, calls, in-if, target, receiver-call, class-bases, field-converts, any or not",
                     "where", line_of(raw))
@@ -1154,7 +1158,25 @@ def _field_converts(call: cst.Call, c: Context, globs: Sequence[str]) -> bool:
     return bool(keywords) and all(_converting_field(model, owner, name, c, globs) for name in keywords)
 
 
+def _set_converts(c: Context, globs: Sequence[str]) -> bool:
+    """A bind to an attribute (`current_user.password = pw`) that a class of the project defines as
+    a converting field: what is stored is what its setter makes of the value. The object's class is
+    rarely known, and other classes bind the name too (a form's `password = PasswordField()`), so
+    one such class of the same top-level package is taken to be the object's: a project that hashes
+    a model's password in its setter stores it that way (a folder of several projects scanned at
+    once shares no models)."""
+    site = c.site
+    target = site.target if site is not None else None
+    if not isinstance(target, cst.Attribute) or c.program is None:
+        return False
+    name, package = target.attr.value, c.model.name.partition(".")[0]
+    return any(model.name.partition(".")[0] == package and _converting_field(model, owner, name, c, globs)
+               for model, owner in c.program.classes_binding(name))
+
+
 def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, globs: Sequence[str]) -> bool:
+    """A property with a setter, a descriptor, a column of a converting type, or a column's synonym
+    with a property for its setter (`db.synonym("_password", descriptor=property(get, set))`)."""
     accessor = owner.children.get(name)
     if accessor is not None and isinstance(accessor.node, cst.FunctionDef):
         return any(dotted(decorator.decorator) == f"{name}.setter" for decorator in accessor.node.decorators)
@@ -1165,13 +1187,21 @@ def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, g
     while pending:
         node = pending.pop()
         if isinstance(node, cst.Call):
-            if _glob_match(globs, model.qualified_name(node.func, owner) or dotted(node.func) or ""):
+            if _glob_match(globs, model.qualified_name(node.func, owner) or dotted(node.func) or "") or _has_setter(node):
                 return True
             made = c.program.resolve_class(node, model, owner) if c.program is not None else None
             if made is not None and "__set__" in made[1].children:
                 return True
         pending.extend(node.children)
     return False
+
+
+def _has_setter(call: cst.Call) -> bool:
+    """`property(get, set)`, `property(fget, fset=set)`: a property whose setter runs on assignment."""
+    if dotted(call.func) != "property":
+        return False
+    return sum(arg.keyword is None for arg in call.args) >= 2 or any(
+        arg.keyword is not None and arg.keyword.value == "fset" for arg in call.args)
 
 
 def spelled(expr: cst.BaseExpression) -> str:

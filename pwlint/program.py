@@ -75,6 +75,7 @@ class Program:
         self._positions: dict[int, Positions] = {}
         self._searched: dict[tuple[int, int, int], bool] = {}  # (pattern, model, line) -> whether it matched
         self._pwd_is_directory: Optional[bool] = None
+        self._binding: Optional[dict[str, list[tuple[ModuleModel, Scope]]]] = None  # attribute -> classes
 
     # -- per-module services --------------------------------------------------------------------
     def oracle(self, model: ModuleModel) -> PasswordOracle:
@@ -105,6 +106,22 @@ class Program:
         if self._pwd_is_directory is None:
             self._pwd_is_directory = any(binds_pwd_to_path(model) for model in self.modules.values())
         return self._pwd_is_directory
+
+    def classes_binding(self, name: str) -> list[tuple[ModuleModel, Scope]]:
+        """The project's top-level classes whose bodies bind `name` (a column, a property), for an
+        attribute stored on an object of unknown class (`current_user.password = pw`)."""
+        if self._binding is None:
+            self._binding = {}
+            for model, scope in self._classes():
+                for bound in {*scope.assignments, *scope.children}:
+                    self._binding.setdefault(bound, []).append((model, scope))
+        return self._binding.get(name, [])
+
+    def _classes(self) -> Iterator[tuple[ModuleModel, Scope]]:
+        for model in self.modules.values():
+            for scope in model.module_scope.children.values():
+                if scope.kind == "class" and isinstance(scope.node, cst.ClassDef):
+                    yield model, scope
 
     def statement_of(self, model: ModuleModel, call: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The statement a call sits in (suppression comments may be on its first line)."""
@@ -299,13 +316,11 @@ class Program:
         """The project's classes derived from `owner`, directly or not."""
         if self._derived is None:
             self._derived = {}
-            for model in self.modules.values():
-                for scope in model.module_scope.children.values():
-                    if scope.kind == "class" and isinstance(scope.node, cst.ClassDef):
-                        for base in scope.node.bases:
-                            resolved = self._resolve_expr(base.value, model, model.module_scope)
-                            if resolved is not None and resolved[1].kind == "class":
-                                self._derived.setdefault(id(resolved[1]), []).append((model, scope))
+            for model, scope in self._classes():
+                for base in scope.node.bases:
+                    resolved = self._resolve_expr(base.value, model, model.module_scope)
+                    if resolved is not None and resolved[1].kind == "class":
+                        self._derived.setdefault(id(resolved[1]), []).append((model, scope))
         found, pending, seen = [], [owner], {id(owner)}
         while pending:
             for model, subclass in self._derived.get(id(pending.pop()), []):

@@ -63,6 +63,7 @@ PROJECT = {
     "unit-tests/data_vault.py": "",
     "src/integration_tests/login.py": "",
     "src/app/testutils.py": "",
+    "src/shop/testutils/settings.py": "",
     "conftest.py": "",
     ".venv/lib/python3.11/site-packages/x.py": "",
     "build/lib/app.py": "",
@@ -83,6 +84,7 @@ TESTS = [
     "src/app/tests.py",
     "src/app/testutils.py",
     "src/integration_tests/login.py",
+    "src/shop/testutils/settings.py",
     "tests/helpers.py",
     "tests/test_auth.py",
     "unit-tests/data_vault.py",
@@ -147,6 +149,7 @@ def test_default_test_patterns_are_documented_choice() -> None:
         "tests.py",
         "conftest.py",
         "testutils.py",
+        "testutils/",
     )
 
 
