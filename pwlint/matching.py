@@ -715,6 +715,8 @@ def _comparison(key: str, arg: Any, line: int) -> ValueTest:
 
     def compare(e: Optional[cst.BaseExpression], c: Context) -> bool:
         value = _value_of(e, c)
+        if value is UNKNOWN:
+            value = _relied_on_default(e, c)
         limit = threshold(c)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or limit is None:
             return False
@@ -725,6 +727,26 @@ def _comparison(key: str, arg: Any, line: int) -> ValueTest:
         return False
 
     return compare
+
+
+def _relied_on_default(expr: Optional[cst.BaseExpression], c: Context) -> Any:
+    """A work factor given as a parameter that keeps its default (`def hash_password(password,
+    iterations=480000)`): the default, when some call in the project leaves it out, or none calls
+    the function (a library's entry point); else unknown. Only numbers are compared this way: a
+    parameter's default of `None` or `""` is usually replaced before use."""
+    owner = c.scope.lookup(expr.value) if isinstance(expr, cst.Name) else None
+    if owner is None or owner.kind != "function" or expr.value not in owner.params \
+            or expr.value in owner.assignments or expr.value in owner.opaque:
+        return UNKNOWN
+    default = owner.params[expr.value].default
+    value = fold(default, c.model, owner.parent or owner, c.program.constant if c.program is not None else None) \
+        if default is not None else UNKNOWN
+    if value is UNKNOWN or c.program is None:
+        return value
+    callers = c.program.callers(owner)
+    if callers and all(c.program.argument(site.call, owner, expr.value, site.offset) is not None for site in callers):
+        return UNKNOWN  # every call passes its own
+    return value
 
 
 def _compile_threshold(arg: Any, key: str, line: int) -> Callable[[Context], Optional[float]]:
