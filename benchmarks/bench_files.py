@@ -18,7 +18,7 @@ SCOPE_TITLES = {"default": "test code skipped", "all": "--include-tests"}
 
 # pwlint.discovery.DEFAULT_TEST_PATTERNS: a trailing "/" names a directory at any depth.
 TEST_PATTERNS = ("tests/", "test/", "*_tests/", "*-tests/", "test_*.py", "*_test.py", "tests.py", "conftest.py",
-                 "testutils.py", "testutils/")
+                 "testutils.py", "testutils/", "test_*/")
 # pwlint.discovery.DEFAULT_EXCLUDES plus _UNCOUNTED_DIRS, matched against entry names.
 EXCLUDED_NAMES = (
     ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",

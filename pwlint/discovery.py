@@ -25,9 +25,11 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   directories of Semgrep's default ``.semgrepignore`` (``tests/``, ``test/``) and their kinds
   (``unit_tests/``, ``integration-tests/``), pytest's default
   ``python_files`` (``test_*.py``, ``*_test.py``), pytest's ``conftest.py``, Django's
-  per-app ``tests.py`` and ``testutils.py`` (or a ``testutils/`` package: pretix's test settings), the helpers a package ships for its own and its
-  users' tests (Invenio's ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a directory name at any depth; any
-  other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
+  per-app ``tests.py`` and ``testutils.py`` (or a ``testutils/`` package: pretix's test
+  settings), a ``test_*/`` package (a test app's settings, a pytest plugin's fixtures), the
+  helpers a package ships for its own and its users' tests (Invenio's
+  ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a
+  directory name at any depth; any other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
   they are often shipped library code (``numpy.testing``, Django's ``test`` management command
   and ``contrib/messages/test.py``), not tests. A module that defines a test case (or three
   pytest-style ``test_`` functions) is test code wherever it sits (``is_test_support``): Kotti's
@@ -100,6 +102,7 @@ DEFAULT_TEST_PATTERNS: tuple[str, ...] = (
     "conftest.py",
     "testutils.py",
     "testutils/",
+    "test_*/",
 )
 
 PYTHON_SUFFIXES = (".py", ".pyi")

@@ -480,14 +480,18 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
 
 
 def _function_names(ctx: Context) -> Iterator[str]:
-    """The functions around the site, and around each call that handed the password on to it: a
-    protocol's function that hashes through a generic helper (`md5_h(b":".join([user, realm,
-    password]))` in a SASL DIGEST-MD5 client) is the protocol's."""
+    """The functions around the site, around each call that handed the password on to it, and,
+    where the password is a parameter of the site's own function, the functions that call it (by
+    their own names, not their classes'): a protocol's function that hashes through a generic
+    helper (`md5_h(b":".join([user, realm, password]))` in a SASL DIGEST-MD5 client, MongoDB's
+    `_password_digest(username, password)` called by `_authenticate_scram`) is the protocol's."""
     yield from ctx.scope.function_names()
     flow: Optional[Flow] = ctx.captures.get("_flow")
     for step in flow.steps if flow is not None else ():
         if step.scope is not None:
             yield from step.scope.function_names()
+    if flow is not None and ctx.program is not None and ctx.scope.kind == "function" and flow.name in ctx.scope.params:
+        yield from (site.scope.name for site in ctx.program.callers(ctx.scope) if site.scope.kind == "function")
 
 
 def _element(expr: Optional[cst.BaseExpression], at: "int | str", ctx: Context) -> Optional[cst.BaseExpression]:

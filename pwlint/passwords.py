@@ -88,7 +88,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     # things that only go *past* passwords, or that "pass" as a verb hands on (`pass_through`,
     # `pass_mime_types`, `pass_parameter`, a loop's `pass_number`), or do without one
     "through", "thru", "by", "bypass", "mime", "extension", "extensions", "parameter", "parameters",
-    "param", "params", "number", "passwordless", "must", "can", "args", "kwargs",
+    "param", "params", "arg", "number", "passwordless", "must", "can", "args", "kwargs",
     # what is done with a password, or runs to get one: `password_action`, `MASTER_PASSWORD_HOOK`,
     # `PasswordExecCommand`, a `save_password` flag, a `password_based` account, whether and when
     # to `update_password` ("always", "on_create") or `generate_password`

@@ -64,6 +64,7 @@ PROJECT = {
     "src/integration_tests/login.py": "",
     "src/app/testutils.py": "",
     "src/shop/testutils/settings.py": "",
+    "test_app/settings.py": "",
     "conftest.py": "",
     ".venv/lib/python3.11/site-packages/x.py": "",
     "build/lib/app.py": "",
@@ -85,6 +86,7 @@ TESTS = [
     "src/app/testutils.py",
     "src/integration_tests/login.py",
     "src/shop/testutils/settings.py",
+    "test_app/settings.py",
     "tests/helpers.py",
     "tests/test_auth.py",
     "unit-tests/data_vault.py",
@@ -150,6 +152,7 @@ def test_default_test_patterns_are_documented_choice() -> None:
         "conftest.py",
         "testutils.py",
         "testutils/",
+        "test_*/",
     )
 
 

@@ -66,29 +66,60 @@ def test_a_suppression_covers_only_its_line_and_statement(tmp_path: Path) -> Non
     assert active(found) == [("PW101", 6)]
 
 
-def test_other_linters_codes_for_the_same_finding_suppress_it(tmp_path: Path) -> None:
-    """A line someone reviewed for Ruff (`S105`) or Bandit (`B105`) is not flagged again; a bare
-    `# nosec`, or another rule's code, says nothing about pwlint's finding. Nor does a weak hash's
-    (`B324`): Bandit flags every MD5, and its suppression on a legacy password hasher (roundup's
-    `sha1(password)  # noqa: S324`) accepts a weak scheme that PW101 exists to report."""
+PICKLE_RULE = """\
+id: XX301
+name: pickled-password
+category: reversible-password-storage
+severity: warning
+cwe: [257]
+aliases: [S301, B301]
+message: "Password `{password}` is serialised with {callee}"
+summary: Flags passwords serialised with pickle.
+why: Whoever reads the bytes gets the password back.
+fix: Store a hash.
+examples:
+  bad: ["import pickle\\n\\ndef f(password):\\n    return pickle.dumps(password)\\n"]
+  good: ["import pickle\\n\\ndef f(name):\\n    return pickle.dumps(name)\\n"]
+match:
+  - call: pickle.dumps
+    where:
+      - arg: 0
+        is: password
+"""
+
+
+def test_a_rules_aliases_suppress_it_and_the_built_in_rules_have_none(tmp_path: Path) -> None:
+    """A project's rule that takes over another linter's check lists its codes (`aliases`): a line
+    reviewed as `# noqa: S301` or `# nosec B301` is not flagged again. A bare `# nosec`, or a code
+    the rule does not list, says nothing about it. The built-in rules list no codes: Ruff's and
+    Bandit's comments on a default credential (`# noqa: S105`) or a legacy password hash
+    (`# nosec B324`) were written for their noisier rules."""
     code = textwrap.dedent("""\
         import hashlib
+        import pickle
 
         ADMIN_PASSWORD = "hunter2xyz"  # noqa: S105
         DB_PASSWORD = "s3cr3t-Pa55"  # nosec B105
-        SMTP_PASSWORD = "s3cr3t-Pa56"  # nosec
-        LDAP_PASSWORD = "s3cr3t-Pa57"  # noqa: E501, S324
 
 
         def legacy(password):
             return hashlib.md5(password.encode()).hexdigest()  # nosec: B303, B324
+
+
+        def export(password):
+            a = pickle.dumps(password)  # noqa: S301
+            b = pickle.dumps(password)  # nosec B301
+            c = pickle.dumps(password)  # nosec
+            d = pickle.dumps(password)  # noqa: S105
+            return a + b + c + d
         """)
+    write_tree(tmp_path, {"accounts.py": code, "rules/XX301.yaml": PICKLE_RULE})
+    proc = run_pwlint("check", "accounts.py", "--rules", "rules", "--format", "json", cwd=tmp_path)
+    found = json.loads(proc.stdout)["findings"]
 
-    proc, found = report(tmp_path, code, "--warn-unused-ignores")
-
-    assert active(found) == [("PW501", 5), ("PW501", 6), ("PW101", 10)]
+    assert active(found) == [("PW501", 4), ("PW501", 5), ("PW101", 9), ("XX301", 15), ("XX301", 16)]
     reasons = {f["line"]: f["suppression_reason"] for f in found if f["suppressed"]}
-    assert reasons == {3: "noqa", 4: "nosec"}
+    assert reasons == {13: "noqa", 14: "nosec"}
 
 
 # -- unused suppressions ------------------------------------------------------------------------
