@@ -299,6 +299,15 @@ def _makes_dict(value: cst.BaseExpression) -> bool:
         isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("dict", "OrderedDict"))
 
 
+def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+    """The names a `for` binds: `value`, or `key` and `value` of `for key, value in ...`."""
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _target_names(element.value)
+
+
 def subscript_key(expr: cst.Subscript) -> Optional[str]:
     if len(expr.slice) != 1:
         return None
@@ -498,6 +507,10 @@ class _ModelBuilder:
         self._bind_loose(node.target, node.iter)
         self.iterated.add(node.iter)
         self._enter_loop(node)
+        # rebound at the start of every round: what the body assigns to them later reaches no read
+        # before that assignment in the next round (`for key, value in ...: print(value); value = pw`)
+        for name in _target_names(node.target):
+            self._written(name, node.iter)
 
     # Loops, where a value assigned later in the code reaches a read in the next round; and
     # comprehensions, whose element the walk reads before the `for` that binds it.
@@ -542,12 +555,16 @@ class _ModelBuilder:
         statement = self.statements[-1] if self.statements else None
         self.sites.append(Site("return", node, self.scope, value=node.value, statement=statement, guards=guards))
 
+    def _written(self, name: str, value: cst.BaseExpression) -> None:
+        """Where and in what order an assignment is made, for the reads after it (`_shadow`)."""
+        self.written[-1] += 1
+        self.writes.setdefault(id(self.scope), {}).setdefault(name, []).append(
+            (value, tuple(self.blocks), self.statements[-1], self.written[-1]))
+
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
             self.scope.bind(target.value, value)
-            self.written[-1] += 1
-            self.writes.setdefault(id(self.scope), {}).setdefault(target.value, []).append(
-                (value, tuple(self.blocks), self.statements[-1], self.written[-1]))
+            self._written(target.value, value)
             self._site("bind", node, name=target.value, value=value, target=target)
         elif isinstance(target, cst.Attribute):
             self._bind_attribute(target, value)
@@ -664,9 +681,10 @@ class _ModelBuilder:
     def _read(self, node: cst.Name) -> None:
         """Record how many assignments can reach a read in a function. A name neither given nor yet
         assigned is a global's or a builtin's (read before its first assignment, a local would be
-        unbound): no later assignment can reach it."""
+        unbound), or one bound only by other means so far (a loop's `key, value`): no later
+        assignment can reach it."""
         before = len(self.scope.assignments.get(node.value, ()))
-        if before or node.value in self.scope.params:
+        if before or node.value in self.scope.params or node.value in self.scope.opaque:
             self.reads[-1].append((node, before, len(self.scope.filled.get(node.value, ()))))
 
     def _scrubbed(self, node: cst.Name, scrubs: list[tuple[str, tuple[int, ...], cst.CSTNode]],

@@ -259,6 +259,7 @@ _ALGORITHM_TEXT = re.compile(r"(?i)^(md[45]|sha-?\d*|sha3?[-_]\d+|blake2[bs]?|bc
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
 # A form field's CSS selector (`"input[type=password], input[name=passwd]"`), and the marks around a
 # word that make it one (`"#password"`)
+_PROSE_WORDS = frozenset({"your", "the", "of", "for", "to", "an", "is", "are", "please", "enter", "with", "from", "you"})
 _SELECTOR = re.compile(r"\[\s*(type|name|id)\s*=")
 _DECORATION = "#.<>[]{}()$%:*_-!@ "
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
@@ -321,7 +322,7 @@ def password_parameter(function: Scope) -> Optional[str]:
     if function.kind != "function" or not isinstance(node, cst.FunctionDef):
         return None
     words = name_words(function.name)
-    if _HASHING_VERBS.isdisjoint(words):
+    if _HASHING_VERBS.isdisjoint(words) or "token" in words:  # `verify_reset_password_token` checks a token
         return None
     if not any(_is_password_word(word) for word in words) and (
             not _STRICT_HASHING_VERBS.intersection(words) or not _in_password_class(function)):
@@ -371,6 +372,8 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if " " in bare and any(is_password_name(word) for word in text.split()):
         return False
+    if _is_prose(bare):
+        return False
     if name is not None and (_spells(text, name) or _labels(bare, name)):
         return False
     if _MARKER_NAME.match(bare) or _CONSTANT_NAME.match(bare) and any(map(_is_password_word, name_words(bare))):
@@ -379,6 +382,13 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
                 or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _ALGORITHM_TEXT.match(bare)
                 or _is_fragment(bare))
+
+
+def _is_prose(text: str) -> bool:
+    """A sentence for people (a form's help text: "AccessKey secret of your Alibaba Cloud account"),
+    not a passphrase: five words or more, with the small words sentences are made of."""
+    words = text.lower().split()
+    return len(words) >= 5 and not _PROSE_WORDS.isdisjoint(words)
 
 
 def _labels(text: str, name: str) -> bool:
