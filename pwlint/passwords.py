@@ -156,10 +156,13 @@ _CONVERSION_FUNCTIONS = frozenset({
     "to_str", "to_text", "to_unicode", "to_native", "native_str", "str_to_bytes", "bytes_to_str",
     "utf8", "_b", "_u", "b_", "unquote", "unquote_plus", "quote", "quote_plus", "normalize",
     "_ensure_bytes", "_to_bytes", "_encode", "_as_bytes", "cast_unicode",
+    # copies, which hold what the original held (`fields = dict(base_fields)`, `copy.deepcopy(config)`)
+    "dict", "list", "tuple", "copy", "deepcopy",
 })
 
 # Further methods whose result still carries their receiver's password (padding, templates, splits).
 _TRANSPARENT_METHODS = _CONVERSION_METHODS | {
+    "copy",  # `fields = base_fields.copy()`
     "replace", "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map",
     "get_secret_value",
     # what a password entry holds (GTK's `get_text()`, Qt's `text()`, Tk's `get()` is a keyed reader)
@@ -836,6 +839,9 @@ class PasswordOracle:
             found = self._method_carries(call, func, scope)
             if found is not False:
                 return found
+        if name == "dict" and call.args:  # `dict(base, password=pw)`: a mapping, like a dict display
+            found = self._first([arg.value for arg in call.args], scope)
+            return replace(found, keyed=True, embedded=True) if found else None
         if (name in _CONVERSION_FUNCTIONS or qualified.rpartition(".")[2] in _CONVERSION_FUNCTIONS) and call.args:
             return self.carries(call.args[0].value, scope)  # also under an alias: `quote as urlquote`
         if name and is_password_source_function(name) and not _CLASS_NAME.match(name):
