@@ -74,7 +74,15 @@ class Engine:
             observed = self._collect(model, program, self._observers.narrowed(lowered))
             observations.extend(self._observation(model, program, match) for match in observed)
         found = self._collect(model, program, self._findings.narrowed(lowered))
-        return [self._locate(model, program, match) for match in found]
+        return [located for match in found for located in self._locate_each(model, program, match)]
+
+    def _locate_each(self, model: ModuleModel, program: Program, match: Match) -> list[Located]:
+        """A match reached through a helper is reported at every call that hands the helper a
+        password (`PasswordOracle.handed_over`), each under the name it has there."""
+        flow: Optional[Flow] = match.captures.get("_flow")
+        if flow is None:
+            return [self._locate(model, program, match, None)]
+        return [self._locate(model, program, match, each) for each in program.oracle(model).handed_over(flow)]
 
     def _collect(self, model: ModuleModel, program: Program, index: "_PatternIndex") -> list[Match]:
         """One match per rule and node; an observer's evidence is kept apart from its rule's others."""
@@ -110,10 +118,9 @@ class Engine:
         return Observation(model.path, region, match.rule.id, message, match.observer.standards, snippet,
                            _secrets(match, program.positions(model)))
 
-    def _locate(self, model: ModuleModel, program: Program, match: Match) -> Located:
+    def _locate(self, model: ModuleModel, program: Program, match: Match, flow: Optional[Flow]) -> Located:
         """Place a match. A password handed into a helper is reported where it was handed over: the
         helper may be right for other data (a hash for ETags), the caller's use of it is the fault."""
-        flow: Optional[Flow] = match.captures.get("_flow")
         sink = FlowStep(model.path, _region(program.positions(model)[match.node]),
                         f"reaches `{match.captures['callee']}`" if "callee" in match.captures else "reaches the finding")
         at, node, statement = model, match.node, match.statement
@@ -124,7 +131,9 @@ class Engine:
         region = _region(positions[node])
         statement_line = positions.start_line(statement) if statement in positions else region.start_line
         severity = match.pattern.severity or match.rule.meta.severity
-        message = _format(match.pattern.message or match.rule.meta.message, _named(match.captures, model), self)
+        captures = {**match.captures, "password": flow.name} if flow is not None and "password" in match.captures \
+            else match.captures
+        message = _format(match.pattern.message or match.rule.meta.message, _named(captures, model), self)
         snippet = "\n".join(at.lines[region.start_line - 1:region.end_line])
         steps = _flow_steps(flow, program) + (sink,) if flow is not None and len(flow.steps) > 1 else ()
         secrets = _secrets(match, positions) if at is model else ()  # they lie in the match's own file

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -503,6 +503,8 @@ class Step:
     note: str
     kind: str = "source"  # "source", "call" (handed to a parameter) or "return" (returned by a call)
     scope: Optional[Scope] = field(default=None, repr=False)  # for "call": the caller's scope
+    callee: Optional[Scope] = field(default=None, repr=False)  # for "call": the function handed to,
+    param: str = ""  # and its parameter
 
 
 @dataclass(frozen=True)
@@ -772,13 +774,35 @@ class PasswordOracle:
         its name says it holds something derived (`encoded`, `digest`, `key`): its author knows."""
         if self.program is None or _DERIVED_WORDS.intersection(name_words(name)):
             return None
+        return next(self._handed_to(function, name), None)
+
+    def _handed_to(self, function: Scope, name: str) -> Iterator[Flow]:
+        """Each call in the project that passes a password to the parameter, with how it did."""
+        assert self.program is not None
         for site in self.program.callers(function):
             arg = self.program.argument(site.call, function, name, site.offset)
             found = self.program.oracle(site.model).carries(arg, site.scope) if arg is not None else None
             if found and not found.stored:
                 note = f"passed to `{function.name}()` as `{name}`"
-                return found.then(Step(site.model, site.call, note, kind="call", scope=site.scope))
-        return None
+                yield found.then(Step(site.model, site.call, note, kind="call", scope=site.scope, callee=function,
+                                      param=name))
+
+    def handed_over(self, flow: Flow) -> list[Flow]:
+        """A flow that enters a helper, and the flows of every other call that hands the helper a
+        password the same way (as clear or as encoded): the helper serves them all (tiddlyweb's
+        `sha(password)` on setting a password and `sha(candidate_password)` on checking one), and
+        each call is a fault of its own. A flow that enters no helper is alone."""
+        entry = next((index for index, step in enumerate(flow.steps) if step.kind == "call"), None)
+        step = flow.steps[entry] if entry is not None else None
+        if step is None or step.callee is None or self.program is None:
+            return [flow]
+        handed = list(self._handed_to(step.callee, step.param))
+        own = next((other for other in handed if other.steps[-1].node is step.node), None)
+        if own is None:
+            return [flow]
+        rest = flow.steps[entry + 1:]
+        return [flow] + [replace(other, steps=other.steps + rest, encoded=flow.encoded) for other in handed
+                         if other is not own and bool(other.encoded) == bool(own.encoded)]
 
     def _attribute_carries(self, expr: cst.Attribute, scope: Scope) -> Optional[Flow]:
         attr = expr.attr.value

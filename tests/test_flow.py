@@ -72,6 +72,39 @@ def test_fast_hash_in_a_helper_of_another_module_is_reported_where_the_password_
     ]
 
 
+def test_every_call_that_hands_a_helper_a_password_is_reported_under_its_own_name(tmp_path: Path) -> None:
+    """A generic helper serves setting and checking a password alike: each call is a fault of its
+    own (a verify path recomputes the weak hash), and a call that hands it other data is none."""
+    found = findings(tmp_path, {
+        "app/__init__.py": "",
+        "app/util.py": """\
+            from hashlib import sha1
+
+
+            def sha(data=""):
+                return sha1(data.encode("UTF-8"))
+            """,
+        "app/user.py": """\
+            from app.util import sha
+
+
+            class User:
+                def set_password(self, password):
+                    self._password = sha(password.strip()).hexdigest()
+
+                def check_password(self, candidate_password):
+                    return sha(candidate_password.strip()).hexdigest() == self._password
+
+                def etag(self, body):
+                    return sha(body).hexdigest()
+            """,
+    })
+
+    assert where(found) == {("app/user.py", 6, "PW101"), ("app/user.py", 9, "PW101")}
+    assert {f.region.start_line: f.message.split("`")[1] for f in found} == {6: "password", 9: "candidate_password"}
+    assert [step.note for step in found[1].flow][1:] == ["passed to `sha()` as `data`", "reaches `hashlib.sha1`"]
+
+
 def test_text_output_shows_the_path_and_sarif_carries_code_flows(tmp_path: Path) -> None:
     write_tree(tmp_path, {name: textwrap.dedent(text) for name, text in HELPER_PROJECT.items()})
 
@@ -191,6 +224,27 @@ def test_a_read_holds_only_what_was_assigned_before_it_unless_a_loop_brings_late
     # a later round sees the loop's own later assignment, never one made after the loop
     assert model.reaching("message", function, read(body[5].body.body[0])) == [failed, retrying]
     assert model.reaching("message", function, read(body[6])) == [failed, retrying]
+
+
+def test_a_loop_rebinds_its_targets_so_the_bodys_later_assignment_reaches_no_earlier_read() -> None:
+    source = textwrap.dedent("""\
+        def show(settings, password):
+            for key, value in settings.items():
+                print(key, value)
+                if key == "password":
+                    value = password
+                send(key, value)
+        """)
+    module = parse("show.py", source.encode()).module
+    model = build_model(module, "show.py")
+    function = model.module_scope.children["show"]
+    loop = module.body[0].body.body[0]
+    printed = next(node for node in _names(loop.body.body[0]) if node.value == "value")
+    sent = next(node for node in _names(loop.body.body[2]) if node.value == "value")
+    assigned = loop.body.body[1].body.body[0].body[0].value
+
+    assert model.reaching("value", function, printed) == []
+    assert model.reaching("value", function, sent) == [assigned]
 
 
 def test_a_mapping_iterated_hands_out_keys_and_a_key_taken_out_no_longer_holds_the_password(tmp_path: Path) -> None:
