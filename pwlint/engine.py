@@ -131,8 +131,8 @@ class Engine:
         region = _region(positions[node])
         statement_line = positions.start_line(statement) if statement in positions else region.start_line
         severity = match.pattern.severity or match.rule.meta.severity
-        captures = {**match.captures, "password": flow.name} if flow is not None and "password" in match.captures \
-            else match.captures
+        own = flow is match.captures.get("_flow")  # another call into the same helper goes by its own name
+        captures = match.captures if own or flow is None else {**match.captures, "password": flow.name}
         message = _format(match.pattern.message or match.rule.meta.message, _named(captures, model), self)
         snippet = "\n".join(at.lines[region.start_line - 1:region.end_line])
         steps = _flow_steps(flow, program) + (sink,) if flow is not None and len(flow.steps) > 1 else ()

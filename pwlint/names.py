@@ -34,9 +34,11 @@ ScopeNode = Union["cst.Module", "cst.FunctionDef", "cst.ClassDef", "cst.Lambda"]
 _NO_WRITES: dict[str, list[Any]] = {}  # a scope with no assignments yet (read only)
 _FILLING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add"})
 _MAPPING_METHODS = frozenset({"update", "setdefault"})
-# A key of a table of codes (`{"PT": "Portugal", "PW": "Palau"}`: countries, languages, currencies)
+# A key of a table of codes (`{"PT": "Portugal", "PW": "Palau"}`: countries, languages, currencies);
+# a table of codes or of phrases is at least this long (`_is_table`)
 _CODE = re.compile(r"^[\"'][A-Z]{2,3}[\"']$")
 _CODE_TABLE_SIZE = 4
+_WORD = re.compile(r"^[A-Z][a-z]+$")  # a capitalised word, as labels are written
 
 
 @dataclass(eq=False)
@@ -297,6 +299,25 @@ def descendants(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
 def _makes_dict(value: cst.BaseExpression) -> bool:
     return isinstance(value, (cst.Dict, cst.DictComp)) or (
         isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value in ("dict", "OrderedDict"))
+
+
+def _table_entries(entries: Sequence[cst.BaseDictElement]) -> list[cst.BaseDictElement]:
+    """The entries of a table whose keys name no variable or field: one keyed by codes (`{"PT":
+    "Portugal", "PW": "Palau"}`: countries, languages, currencies), all of them; one keyed by texts
+    for people (a translation's `{"About": "Am", "Current password": "Cyfrinair cyfredol", ...}`:
+    most keys are phrases or capitalised words, and some are phrases), those keyed so. A field's
+    name among them still binds (`{"Username (Email.id): ": pk, "password": "nopasswd"}` answers
+    prompts), and `{"Username": ..., "Password": ...}` has no phrase: a record."""
+    if len(entries) < _CODE_TABLE_SIZE or not all(
+            isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString) for entry in entries):
+        return []
+    keys = [entry.key.value.strip("\"'") for entry in entries]  # type: ignore[attr-defined]
+    if all(_CODE.match(f'"{key}"') for key in keys):
+        return list(entries)
+    texts = [" " in key.strip() or bool(_WORD.match(key)) for key in keys]
+    if sum(" " in key.strip() for key in keys) < 2 or 2 * sum(texts) <= len(keys):
+        return []
+    return [entry for entry, text in zip(entries, texts) if text]
 
 
 def _target_names(target: cst.BaseExpression) -> Iterator[str]:
@@ -611,11 +632,7 @@ class _ModelBuilder:
             self._bind_loose(target.value, None)
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        entries = node.elements
-        if len(entries) >= _CODE_TABLE_SIZE and all(
-                isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString)
-                and _CODE.match(entry.key.value) for entry in entries):
-            self.coded.update(map(id, entries))
+        self.coded.update(map(id, _table_entries(node.elements)))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if isinstance(node.key, cst.SimpleString) and id(node) not in self.coded:

@@ -826,12 +826,19 @@ class PasswordOracle:
         a call returns or a lookup reads (`self.passwd = passwd` in `__init__`, `kvargs.get("passwd")`,
         `config[CONF_PASSWORD]`): a client's credential, handed on like any password, not a
         record's stored hash. A value from another attribute or local (`root_pwd = self.pwd`, a
-        shell's working directory) says nothing new."""
+        shell's working directory) says nothing new. The class's project bases count: a plugin's
+        `self.password` is often set by the base class every plugin shares (apprise's `URLBase`)."""
         owner = _own_class(expr, scope)
-        return owner is not None and any(
-            (found := self.carries(value, method)) is not None and not found.stored
+        if owner is None:
+            return False
+        classes = [(self.model, owner)] + (self.program.ancestors(self.model, owner) if self.program is not None else [])
+        return any(
+            (found := self._oracle_of(model).carries(value, method)) is not None and not found.stored
             and _given_or_called(found.steps[0].node, method)
-            for value, method in owner.attributes.get(expr.attr.value, []))
+            for model, cls in classes for value, method in cls.attributes.get(expr.attr.value, []))
+
+    def _oracle_of(self, model: ModuleModel) -> "PasswordOracle":
+        return self if model is self.model or self.program is None else self.program.oracle(model)
 
     def _call_carries(self, call: cst.Call, scope: Scope) -> Optional[Flow]:
         func = call.func

@@ -11,7 +11,11 @@ A file is parsed when its bytes (lower-cased) show that it can
 - **receive a password from another file**: it defines, at the top level, a function or class that
   a password file calls with a password token among the arguments (`_write_file(path, password)`,
   `normalise(password)`): the helper may hold a sink, or hand the password back;
-- **re-export such a name**: a package `__init__.py` that imports it, so `from pkg import f` resolves.
+- **re-export such a name**: a package `__init__.py` that imports it, so `from pkg import f` resolves;
+- **define a base of the classes of a file that reads a password attribute of `self` it never
+  sets**, and the bases of those bases: a plugin's `self.password` is often set by the `__init__`
+  of a base class every plugin shares, in a file that never names a password (`class
+  NotifyTwist(NotifyBase)`, where `NotifyBase` derives from `URLBase`).
 
 Within a chosen file, `slicing.py` makes the same tests of each top-level definition and method
 (`Focus` carries the tokens and the called names), and libcst parses only those that pass.
@@ -60,6 +64,13 @@ _HALVED_FROM = 8_000_000
 # What `name(` also finds that no module defines: `if (`, `return (`, `len(`. Special methods
 # (`super().__init__(password)`) are left out too: they are reached through their class.
 _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
+# A top-level class with bases, and the rounds of bases of bases followed
+_CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")
+_BASE_ROUNDS = 4
+# `from .base import NotifyBase`, `from pkg.models import (Base,\n Other)`: the module and what it imports
+_FROM_IMPORT = re.compile(rb"(?:^|\n)[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)")
+# `self.password` read, or assigned (`self.password = ...`, not `==`)
+_SELF_ATTRIBUTE = re.compile(rb"self\.([a-z_][a-z0-9_]*)([ \t]*=(?!=))?")
 # The names an `__init__.py` imports, and so may re-export: `from .crypto import (hash_value,\n salt)`.
 _IMPORTED = re.compile(rb"^[ \t]*from[ \t]+[.\w]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
 
@@ -80,6 +91,8 @@ class Facts:
     triage: Triage
     calls: frozenset[bytes]  # the names it calls with a password among the arguments (if it holds one)
     defines: frozenset[bytes]  # its top-level functions and classes
+    bases: frozenset[bytes]  # the classes its top-level classes derive from, by their last names
+    inherits_password: bool = False  # reads a password attribute of `self` that it never sets
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class Focus:
     standalone: "Requirements"  # the token groups of each pattern that needs no password
     called: frozenset[str]  # top-level names some file calls with a password among the arguments
     scoped: "TokenGroup"  # the calls some pattern's `calls` condition looks for in a site's scope
+    bases: frozenset[str] = frozenset()  # classes a chosen file's classes derive from, directly or not
 
 
 @dataclass(frozen=True)
@@ -140,7 +154,8 @@ class Prefilter:
     def facts(self, data: bytes) -> Facts:
         triage = self.triage(data)
         return Facts(triage, frozenset(_called_with_password(data)) if triage.password else frozenset(),
-                     frozenset(_top_level_definitions(data)))
+                     frozenset(_top_level_definitions(data)), frozenset(_bases(data)),
+                     triage.password and _inherits_password(data))
 
     def select(self, files: Mapping[str, bytes], known: Optional[MutableMapping[bytes, Facts]] = None,
                digests: Optional[Mapping[str, bytes]] = None) -> Selection:
@@ -160,8 +175,11 @@ class Prefilter:
                 chosen.add(path)  # a helper a password is handed to: a sink, or a wrapper handing it back
             elif path.endswith("__init__.py") and _imported(data) & called:
                 chosen.add(path)  # a re-export (`from .crypto import hash_value`) that resolves such a call
+        derived, bases = _bases_of(chosen, facts, files)
+        chosen |= derived
         return Selection(chosen, Focus(self._password, self._standalone,
-                                       frozenset(name.decode("ascii") for name in called), self._scoped))
+                                       frozenset(name.decode("ascii") for name in called), self._scoped,
+                                       frozenset(name.decode("ascii") for name in bases)))
 
     def _facts(self, files: Mapping[str, bytes], known: Optional[MutableMapping[bytes, Facts]],
                digests: Optional[Mapping[str, bytes]]) -> dict[str, Facts]:
@@ -251,6 +269,72 @@ def _name_before(data: bytes, opening: int) -> bytes:
     while start > 0 and data[start - 1] in _IDENTIFIER_BYTES:
         start -= 1
     return data[start:stop] if start < stop and not data[start:start + 1].isdigit() else b""
+
+
+def _bases_of(chosen: set[str], facts: Mapping[str, Facts], files: Mapping[str, bytes]) -> tuple[set[str], set[bytes]]:
+    """The files that define a base of a chosen file's class, found through the file's imports
+    (`from .base import NotifyBase`), and theirs in turn (a few rounds); and the names of the bases
+    they define, which slicing keeps."""
+    found: set[str] = set()
+    kept: set[bytes] = set()
+    pending = [path for path in chosen if facts[path].inherits_password]
+    for _ in range(_BASE_ROUNDS):
+        more: set[str] = set()
+        for path in pending:
+            for base in facts[path].bases - facts[path].defines:
+                for module in _importing(files[path], base):
+                    for source in _module_files(path, module, facts):
+                        if base in facts[source].defines and source not in chosen:
+                            more.add(source)
+                            kept.add(base)
+        pending = sorted(more - found)
+        found |= more
+        if not pending:
+            break
+    return found, kept
+
+
+def _importing(data: bytes, name: bytes) -> list[bytes]:
+    """The modules a file imports `name` from (`from .base import NotifyBase` -> b".base")."""
+    return [module for module, clause in _FROM_IMPORT.findall(data) if name in _IDENTIFIER.findall(clause)]
+
+
+def _module_files(importer: str, module: bytes, facts: Mapping[str, Facts]) -> list[str]:
+    """The scanned files a module's name may be: relative to the importer, or by its dotted path."""
+    text = module.decode("ascii", "replace")
+    dots = len(text) - len(text.lstrip("."))
+    parts = [part for part in text[dots:].split(".") if part]
+    if dots:
+        folder = importer.split("/")[:-1]
+        folder = folder[:len(folder) - (dots - 1)] if dots > 1 else folder
+        stem = "/".join(folder + parts)
+        candidates = [f"{stem}.py", f"{stem}/__init__.py"]
+        return [path for path in candidates if path in facts]
+    stem = "/".join(parts)
+    return [path for path in facts if path == f"{stem}.py" or path.endswith((f"/{stem}.py", f"/{stem}/__init__.py"))
+            or path == f"{stem}/__init__.py"]
+
+
+def _inherits_password(data: bytes) -> bool:
+    """Whether the file reads `self.<password name>` without ever assigning it: a base class sets it."""
+    read: set[bytes] = set()
+    assigned: set[bytes] = set()
+    for found in _SELF_ATTRIBUTE.finditer(data.lower()):
+        name = found.group(1)
+        if _PASSWORD_TOKEN.search(name):
+            (assigned if found.group(2) else read).add(name)
+    return bool(read - assigned)
+
+
+def _bases(data: bytes) -> set[bytes]:
+    """`class NotifyTwist(NotifyBase, metaclass=Meta):` -> {b"NotifyBase"}; `(models.Model)` -> {b"Model"}."""
+    names: set[bytes] = set()
+    for clause in _CLASS_BASES.findall(data):
+        for part in clause.split(b","):
+            found = _IDENTIFIER.findall(part)
+            if found and b"=" not in part:
+                names.add(found[-1])
+    return names - _NOT_DEFINED
 
 
 def _top_level_definitions(data: bytes) -> set[bytes]:

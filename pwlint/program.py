@@ -281,6 +281,17 @@ class Program:
                     return inherited
         return None
 
+    def ancestors(self, model: ModuleModel, owner: Scope, depth: int = 0) -> list[tuple[ModuleModel, Scope]]:
+        """The project's classes `owner` derives from, nearest first."""
+        if depth >= _MAX_DEPTH or not isinstance(owner.node, cst.ClassDef) or owner.parent is None:
+            return []
+        found: list[tuple[ModuleModel, Scope]] = []
+        for base in owner.node.bases:
+            resolved = self._resolve_expr(base.value, model, owner.parent)
+            if resolved is not None and resolved[1].kind == "class":
+                found += [resolved, *self.ancestors(resolved[0], resolved[1], depth + 1)]
+        return found
+
     def callers(self, function: Scope) -> list[CallSite]:
         """Every call site in the project that runs `function`."""
         if self._callers is None:

@@ -346,7 +346,8 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
     if not files:
         return _Analysed([], [], 0, [])
     focus = selection.focus
-    chosen = {**_result_settings(settings, loaded), "called": sorted(focus.called) if focus else None}
+    chosen = {**_result_settings(settings, loaded), "called": sorted(focus.called) if focus else None,
+              "bases": sorted(focus.bases) if focus else None}
     chosen_digests = {path: digests[path] for path in files} if digests else {}
     key = cache.result_key(_rule_files(loaded), chosen, chosen_digests) if cache is not None else ""
     cached = cache.load_result(key) if cache is not None else None

@@ -25,6 +25,8 @@ A definition is kept when its own text (decorators included)
 - is the `__init__` of a class with a kept method: it sets the attributes they read, which
   constant folding follows (`self._salt = b"..."`, then `PBKDF2HMAC(salt=self._salt, ...)`).
 A class the project calls with a password is kept whole: its `__init__` takes the password. A
+base of a chosen file's class (`Focus.bases`) keeps its statement, so the subclass's attributes set
+by an inherited `__init__` resolve, and its methods are sliced like any other class's. A
 class of attributes alone (`class PageViewRestriction(BaseViewRestriction): pass`) is kept, like the
 module's constants: constants are read through it.
 Everything else at the top of the module or of a class (imports, constants, class attributes,
@@ -105,7 +107,7 @@ def slice_source(text: str, data: bytes, focus: Optional[Focus]) -> Slice:
         return Slice(text, layout)
     whole = data.lower()
     narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called,
-                     focus.scoped.within(whole))
+                     focus.scoped.within(whole), focus.bases)
     spans = list(_ruled_out(tree, _BYTE_LINE_BREAK.split(whole), narrowed))
     return Slice(_blank(text, spans) if spans else text, layout)
 
@@ -119,7 +121,7 @@ def dependence(data: bytes, focus: Optional[Focus]) -> bytes:
     defined = {name.decode("ascii") for name in _DEFINED.findall(data)}
     groups = [focus.password.described, focus.scoped.described,
               [[group.described for group in entry] for entry in focus.standalone.entries]]
-    return repr((groups, sorted(focus.called & defined))).encode("utf-8")
+    return repr((groups, sorted(focus.called & defined), sorted(focus.bases & defined))).encode("utf-8")
 
 
 def _layout(tree: ast.Module) -> Layout:
@@ -190,7 +192,7 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
                 unwanted = [method for method in unwanted if method.name != "__init__"]
             # a class of attributes alone is constants, kept like the module's (`Restriction(Base): pass`
             # names the constants it inherits)
-            if methods and len(unwanted) == len(methods) and id(node) not in wanted:
+            if methods and len(unwanted) == len(methods) and id(node) not in wanted and node.name not in focus.bases:
                 yield _span(node)
                 continue
             # a method blanked in a subclass still overrides its base's: `self.url()` must not reach the base's

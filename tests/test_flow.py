@@ -130,6 +130,47 @@ def test_prefilter_keeps_a_sink_file_without_password_words_when_a_password_file
     assert where(with_prefilter) == where(without)
 
 
+def test_a_password_attribute_set_by_a_base_class_in_a_file_without_password_words(tmp_path: Path) -> None:
+    """A plugin reads `self.password`, which the base every plugin shares sets from its options;
+    the base between them never names a password, and the prefilter keeps it for its class."""
+    project = {
+        "notify/__init__.py": "",
+        "notify/url.py": """\
+            class URLBase:
+                def __init__(self, **kwargs):
+                    self.password = kwargs.get("password")
+            """,
+        "notify/base.py": """\
+            from .url import URLBase
+
+
+            class NotifyBase(URLBase):
+                def __init__(self, **kwargs):
+                    super().__init__(**kwargs)
+            """,
+        "notify/twist.py": """\
+            import logging
+
+            from .base import NotifyBase
+
+            logger = logging.getLogger(__name__)
+
+
+            class NotifyTwist(NotifyBase):
+                def login(self):
+                    payload = {"email": self.email, "password": self.password}
+                    return self._fetch("users/login", payload=payload)
+
+                def _fetch(self, url, payload=None):
+                    logger.debug(f"Twist payload: {payload!s}")
+            """,
+    }
+
+    expected = {("notify/twist.py", 11, "PW801")}
+    assert where(findings(tmp_path / "on", project)) == expected
+    assert where(findings(tmp_path / "off", project, prefilter=False)) == expected
+
+
 def test_self_attributes_set_in_init_carry_the_password_to_other_methods(tmp_path: Path) -> None:
     found = findings(tmp_path, {
         "vault/store.py": """\
