@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
-from pwlint.constants import UNKNOWN, fold
+from pwlint.constants import UNKNOWN, class_named, fold
 from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
 from pwlint.passwords import (SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_enumeration, is_field_name,
                               is_password_name, is_placeholder_text, is_secret_text, strip_conversions)
@@ -85,14 +85,19 @@ class Context:
         return fold(expr, self.model, self.scope, self.program.constant if self.program is not None else None)
 
     def resolve(self, expr: cst.BaseExpression) -> cst.BaseExpression:
-        """Follow a local name to the one value assigned to it (`salt = os.urandom(8)`)."""
+        """Follow a local name to the one value assigned to it (`salt = os.urandom(8)`), and a
+        class's attribute to the one its body assigns (`Sha512.hash_algo`, `hash_algo = SHA512()`)."""
         seen = 0
-        while isinstance(expr, cst.Name) and seen < 10:
-            owner = self.scope.lookup(expr.value)
+        while isinstance(expr, (cst.Name, cst.Attribute)) and seen < 10:
+            if isinstance(expr, cst.Attribute):
+                owner = class_named(expr.value.value, self.scope) if isinstance(expr.value, cst.Name) else None
+                name = expr.attr.value
+            else:
+                owner, name = self.scope.lookup(expr.value), expr.value
             if owner is None:
                 return expr
-            values = owner.assignments.get(expr.value, [])
-            if len(values) != 1 or expr.value in owner.params:
+            values = owner.assignments.get(name, [])
+            if len(values) != 1 or name in owner.params:
                 return expr
             expr = values[0]
             seen += 1
