@@ -57,7 +57,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
     "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
     "scheme", "schemes", "encoding", "encodings", "codec",  # `password_encoding = "utf-8"`
-    "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
+    "md", "sha", "blake", "crc", "hex", "b", "hashlib",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers",
     "token", "tokens", "masked", "mask", "redacted", "obfuscated",
     # metadata about passwords
@@ -432,6 +432,8 @@ def _spells(text: str, name: str) -> bool:
         return True  # a key named by the constant, less its prefix: `CONF_API_PASSWORD = "api_password"`
     if not name.isupper() and _SEPARATED.search(text) and _ends_alike(named, words):
         return True  # an option's own name: `"client_certificate_password": "client_certificate_password"`
+    if name.isupper() and text == name.lower() and len(named) >= 3:
+        return True  # a configuration key's constant: `SSL_CLIENT_KEY_PASSWORD = "ssl_client_key_password"`
     if not (text.isupper() or not is_password_name(text)):
         return False
     return _ends_alike(words, named) or _ends_alike(named, words)
@@ -759,14 +761,16 @@ class PasswordOracle:
 
     def _given_stored(self, function: Scope, name: str) -> bool:
         """A parameter that every caller in the project hands a record's stored password
-        (`get_md5_hash_password(user.password)`) holds the stored hash, whatever it is called."""
+        (`get_md5_hash_password(user.password)`) or a hash it just made (`self._register(username,
+        self.pwd_context.hash(password))`) holds a hash, whatever it is called."""
         program = self.program
         if program is None:
             return False
         sites = program.callers(function)
         return bool(sites) and all(
-            (found := program.oracle(site.model).carries(program.argument(site.call, function, name, site.offset),
-                                                         site.scope)) is not None and found.stored
+            (arg := program.argument(site.call, function, name, site.offset)) is not None and (
+                computes_digest(arg) or (found := program.oracle(site.model).carries(arg, site.scope)) is not None
+                and found.stored)
             for site in sites)
 
     def _param_carries(self, function: Scope, name: str) -> Optional[Flow]:
