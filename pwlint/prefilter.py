@@ -65,12 +65,12 @@ _HALVED_FROM = 8_000_000
 # (`super().__init__(password)`) are left out too: they are reached through their class.
 _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
 # A top-level class with bases, and the rounds of bases of bases followed
-_CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")
+_CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")  # of few files
 _BASE_ROUNDS = 4
 # `from .base import NotifyBase`, `from pkg.models import (Base,\n Other)`: the module and what it imports
 _FROM_IMPORT = re.compile(rb"(?:^|\n)[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)")
 # `self.password` read, or assigned (`self.password = ...`, not `==`)
-_SELF_ATTRIBUTE = re.compile(rb"self\.([a-z_][a-z0-9_]*)([ \t]*=(?!=))?")
+_SELF_ATTRIBUTE = re.compile(rb"self\.([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=))?")
 # The names an `__init__.py` imports, and so may re-export: `from .crypto import (hash_value,\n salt)`.
 _IMPORTED = re.compile(rb"^[ \t]*from[ \t]+[.\w]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
 
@@ -91,8 +91,9 @@ class Facts:
     triage: Triage
     calls: frozenset[bytes]  # the names it calls with a password among the arguments (if it holds one)
     defines: frozenset[bytes]  # its top-level functions and classes
-    bases: frozenset[bytes]  # the classes its top-level classes derive from, by their last names
-    inherits_password: bool = False  # reads a password attribute of `self` that it never sets
+    # the classes its top-level classes derive from, by their last names, if it reads a password
+    # attribute of `self` that it never sets (a base class sets it)
+    bases: frozenset[bytes]
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,9 @@ class Prefilter:
 
     def facts(self, data: bytes) -> Facts:
         triage = self.triage(data)
+        inherits = triage.password and _inherits_password(data)
         return Facts(triage, frozenset(_called_with_password(data)) if triage.password else frozenset(),
-                     frozenset(_top_level_definitions(data)), frozenset(_bases(data)),
-                     triage.password and _inherits_password(data))
+                     frozenset(_top_level_definitions(data)), frozenset(_bases(data)) if inherits else frozenset())
 
     def select(self, files: Mapping[str, bytes], known: Optional[MutableMapping[bytes, Facts]] = None,
                digests: Optional[Mapping[str, bytes]] = None) -> Selection:
@@ -277,11 +278,14 @@ def _bases_of(chosen: set[str], facts: Mapping[str, Facts], files: Mapping[str, 
     they define, which slicing keeps."""
     found: set[str] = set()
     kept: set[bytes] = set()
-    pending = [path for path in chosen if facts[path].inherits_password]
+    bases = {path: facts[path].bases for path in chosen if facts[path].bases}
+    pending = sorted(bases)
     for _ in range(_BASE_ROUNDS):
         more: set[str] = set()
         for path in pending:
-            for base in facts[path].bases - facts[path].defines:
+            if path not in bases:
+                bases[path] = frozenset(_bases(files[path]))  # a base's file: its own bases, searched here
+            for base in bases[path] - facts[path].defines:
                 for module in _importing(files[path], base):
                     for source in _module_files(path, module, facts):
                         if base in facts[source].defines and source not in chosen:
@@ -319,8 +323,8 @@ def _inherits_password(data: bytes) -> bool:
     """Whether the file reads `self.<password name>` without ever assigning it: a base class sets it."""
     read: set[bytes] = set()
     assigned: set[bytes] = set()
-    for found in _SELF_ATTRIBUTE.finditer(data.lower()):
-        name = found.group(1)
+    for found in _SELF_ATTRIBUTE.finditer(data):
+        name = found.group(1).lower()
         if _PASSWORD_TOKEN.search(name):
             (assigned if found.group(2) else read).add(name)
     return bool(read - assigned)
