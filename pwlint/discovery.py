@@ -29,9 +29,9 @@ Users arrive from Ruff, Bandit and Semgrep, so discovery follows their habits:
   settings), a ``test_*/`` package (a test app's settings, a pytest plugin's fixtures), the
   helpers a package ships for its own and its users' tests (Invenio's
   ``create_test_user(email, password="123456")``). A pattern ending in ``/`` matches a
-  directory name at any depth; any other pattern matches a file name. ``testing/`` and a plain ``test.py`` are left out because
-  they are often shipped library code (``numpy.testing``, Django's ``test`` management command
-  and ``contrib/messages/test.py``), not tests. A module that defines a test case (or three
+  directory name at any depth; any other pattern matches a file name. ``testing/`` and a plain
+  ``test.py`` are left out because they are often shipped library code (``numpy.testing``,
+  Django's ``test`` management command and ``contrib/messages/test.py``), not tests. A module that defines a test case (or three
   pytest-style ``test_`` functions) is test code wherever it sits (``is_test_support``): Kotti's
   ``testing.py`` and rdiffweb's ``test.py`` ship base classes for the projects' tests, keyring's
   ``testing/backend.py`` the tests every backend runs, with their fixtures' passwords.

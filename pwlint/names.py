@@ -35,8 +35,8 @@ _NO_WRITES: dict[str, list[Any]] = {}  # a scope with no assignments yet (read o
 _FILLING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add"})
 _MAPPING_METHODS = frozenset({"update", "setdefault"})
 # A key of a table of codes (`{"PT": "Portugal", "PW": "Palau"}`: countries, languages, currencies);
-# a table of codes or of phrases is at least this long (`_is_table`)
-_CODE = re.compile(r"^[\"'][A-Z]{2,3}[\"']$")
+# a table of codes or of texts is at least this long (`_table_entries`)
+_CODE = re.compile(r"^[A-Z]{2,3}$")
 _CODE_TABLE_SIZE = 4
 _WORD = re.compile(r"^[A-Z][a-z]+$")  # a capitalised word, as labels are written
 
@@ -312,7 +312,7 @@ def _table_entries(entries: Sequence[cst.BaseDictElement]) -> list[cst.BaseDictE
             isinstance(entry, cst.DictElement) and isinstance(entry.key, cst.SimpleString) for entry in entries):
         return []
     keys = [entry.key.value.strip("\"'") for entry in entries]  # type: ignore[attr-defined]
-    if all(_CODE.match(f'"{key}"') for key in keys):
+    if all(_CODE.match(key) for key in keys):
         return list(entries)
     texts = [" " in key.strip() or bool(_WORD.match(key)) for key in keys]
     if sum(" " in key.strip() for key in keys) < 2 or 2 * sum(texts) <= len(keys):

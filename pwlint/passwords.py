@@ -57,7 +57,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     "hash", "hashed", "hashes", "digest", "hmac", "salt", "salted", "crypt", "crypted", "encrypted",
     "encoded", "enc", "encryption", "base", "b64", "hasher", "hashers", "cipher", "ciphertext", "kdf",
     "scheme", "schemes", "encoding", "encodings", "codec",  # `password_encoding = "utf-8"`
-    "md", "sha", "blake", "crc", "hex", "b", "hashlib",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
+    "md", "sha", "blake", "crc", "hex", "b",  # a digest's or encoding's name, split from its digits: `pw_md5`, `pw_b64`
+    "hashlib",  # a setting of which hash a password token uses (`daypassword.hashlib`)
     "algorithm", "algorithms", "algo", "method", "context", "ctx", "handler", "handlers",
     "token", "tokens", "masked", "mask", "redacted", "obfuscated",
     # metadata about passwords
@@ -260,9 +261,10 @@ _ALGORITHM_TEXT = re.compile(r"(?i)^(md[45]|sha-?\d*|sha3?[-_]\d+|blake2[bs]?|bc
 # A flag's text (`query["passphrase"] = "true"`: one is asked for) or a form's validation rules
 # (`{"password": "required|strong|confirmed"}`, Laravel-style, as Masonite writes them).
 _SETTING_TEXT = re.compile(r"(?i)^(true|false|yes|no|on|off|enabled?|disabled?)$|^[a-z_]+(:[\w.,]+)?(\|[a-z_]+(:[\w.,]+)?)+$")
+# The small words of sentences for people: help text is no passphrase (`_is_prose`)
+_PROSE_WORDS = frozenset({"your", "the", "of", "for", "to", "an", "is", "are", "please", "enter", "with", "from", "you"})
 # A form field's CSS selector (`"input[type=password], input[name=passwd]"`), and the marks around a
 # word that make it one (`"#password"`)
-_PROSE_WORDS = frozenset({"your", "the", "of", "for", "to", "an", "is", "are", "please", "enter", "with", "from", "you"})
 _SELECTOR = re.compile(r"\[\s*(type|name|id)\s*=")
 _DECORATION = "#.<>[]{}()$%:*_-!@ "
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")

@@ -64,15 +64,15 @@ _HALVED_FROM = 8_000_000
 # What `name(` also finds that no module defines: `if (`, `return (`, `len(`. Special methods
 # (`super().__init__(password)`) are left out too: they are reached through their class.
 _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
-# A top-level class with bases, and the rounds of bases of bases followed
-_CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")  # of few files
+# A top-level class with bases (searched in the few files whose bases are wanted), and how many
+# rounds of bases of bases are followed
+_CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")
 _BASE_ROUNDS = 4
-# `from .base import NotifyBase`, `from pkg.models import (Base,\n Other)`: the module and what it imports
-_FROM_IMPORT = re.compile(rb"(?:^|\n)[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)")
 # `self.password` read, or assigned (`self.password = ...`, not `==`)
 _SELF_ATTRIBUTE = re.compile(rb"self\.([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=))?")
-# The names an `__init__.py` imports, and so may re-export: `from .crypto import (hash_value,\n salt)`.
-_IMPORTED = re.compile(rb"^[ \t]*from[ \t]+[.\w]+[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
+# A module and the names a file imports from it: those an `__init__.py` may re-export (`from .crypto
+# import (hash_value,\n salt)`), the module a base class comes from (`from .base import NotifyBase`).
+_IMPORTED = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ def _bases_of(chosen: set[str], facts: Mapping[str, Facts], files: Mapping[str, 
 
 def _importing(data: bytes, name: bytes) -> list[bytes]:
     """The modules a file imports `name` from (`from .base import NotifyBase` -> b".base")."""
-    return [module for module, clause in _FROM_IMPORT.findall(data) if name in _IDENTIFIER.findall(clause)]
+    return [module for module, clause in _IMPORTED.findall(data) if name in _IDENTIFIER.findall(clause)]
 
 
 def _module_files(importer: str, module: bytes, facts: Mapping[str, Facts]) -> list[str]:
@@ -349,7 +349,7 @@ def _top_level_definitions(data: bytes) -> set[bytes]:
 
 def _imported(data: bytes) -> set[bytes]:
     names: set[bytes] = set()
-    for clause in _IMPORTED.findall(data):
+    for _, clause in _IMPORTED.findall(data):
         names.update(_IDENTIFIER.findall(clause))
     return names
 
