@@ -68,7 +68,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "history", "count", "attempts", "tries", "retries", "failure", "failures", "audit", "audits",
     "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
-    "expire", "warn", "warning",  # Unix shadow aging (`password_expire_warn`)
+    "expire", "warn", "warning", "grace",  # Unix shadow aging (`password_expire_warn`), a grace period
     # places, identifiers and UI
     "reset", "url", "uri", "link", "path", "file", "filename", "basename", "dir", "dirname", "folder", "field", "fields",
     "label",

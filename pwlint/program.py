@@ -229,8 +229,13 @@ class Program:
         return made[0]
 
     def resolve_class(self, call: cst.Call, model: ModuleModel, scope: Scope) -> Optional[tuple[ModuleModel, Scope]]:
-        """The project class a call constructs (`User(...)`), if it constructs one."""
-        made = self._resolve_expr(call.func, model, scope)
+        """The project class a call constructs (`User(...)`, or through a Django manager:
+        `models.Migration.objects.create(...)`), if it constructs one."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _MANAGER_MAKERS and isinstance(func.value, cst.Attribute) \
+                and func.value.attr.value == "objects":
+            func = func.value.value
+        made = self._resolve_expr(func, model, scope)
         return made if made is not None and made[1].kind == "class" else None
 
     def class_bases(self, model: ModuleModel, owner: Scope, depth: int = 0) -> list[str]:
@@ -383,6 +388,9 @@ class Program:
             if found is not None:
                 return found
         return None
+
+
+_MANAGER_MAKERS = frozenset({"create", "get_or_create", "update_or_create"})
 
 
 def _decorated(function: Scope, name: str) -> bool:
