@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:
@@ -837,7 +838,7 @@ class PasswordOracle:
         owner = _own_class(expr, scope)
         if owner is None:
             return False
-        classes = [(self.model, owner)] + (self.program.ancestors(self.model, owner) if self.program is not None else [])
+        classes = chain([(self.model, owner)], self.program.ancestors(self.model, owner) if self.program is not None else ())
         return any(
             (found := self._oracle_of(model).carries(value, method)) is not None and not found.stored
             and _given_or_called(found.steps[0].node, method)

@@ -18,6 +18,7 @@ program adds:
 from __future__ import annotations
 
 import re
+from itertools import chain
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
@@ -271,31 +272,25 @@ class Program:
         owner = scope.instance_class(receiver)
         return self._method(model, owner, name, bound=True) if owner is not None else None
 
-    def _method(self, model: ModuleModel, owner: Scope, name: str, bound: bool, depth: int = 0) -> Optional[Callee]:
-        found = owner.children.get(name)
-        if found is not None and found.kind == "function":
-            offset = 0 if _decorated(found, "staticmethod") else (1 if bound or _decorated(found, "classmethod") else 0)
-            return Callee(model, found, offset)
-        if depth >= _MAX_DEPTH or not isinstance(owner.node, cst.ClassDef) or owner.parent is None:
-            return None
-        for base in owner.node.bases:
-            resolved = self._resolve_expr(base.value, model, owner.parent)
-            if resolved is not None and resolved[1].kind == "class":
-                inherited = self._method(resolved[0], resolved[1], name, bound, depth + 1)
-                if inherited is not None:
-                    return inherited
+    def _method(self, model: ModuleModel, owner: Scope, name: str, bound: bool) -> Optional[Callee]:
+        """The method a class runs by this name: its own, else the first of its project bases'."""
+        for defined_in, cls in chain([(model, owner)], self.ancestors(model, owner)):
+            found = cls.children.get(name)
+            if found is not None and found.kind == "function":
+                offset = 0 if _decorated(found, "staticmethod") else (1 if bound or _decorated(found, "classmethod") else 0)
+                return Callee(defined_in, found, offset)
         return None
 
-    def ancestors(self, model: ModuleModel, owner: Scope, depth: int = 0) -> list[tuple[ModuleModel, Scope]]:
-        """The project's classes `owner` derives from, nearest first."""
+    def ancestors(self, model: ModuleModel, owner: Scope, depth: int = 0) -> Iterator[tuple[ModuleModel, Scope]]:
+        """The project's classes `owner` derives from, depth first in the order of its bases (as
+        Python looks methods up in simple hierarchies), found as they are asked for."""
         if depth >= _MAX_DEPTH or not isinstance(owner.node, cst.ClassDef) or owner.parent is None:
-            return []
-        found: list[tuple[ModuleModel, Scope]] = []
+            return
         for base in owner.node.bases:
             resolved = self._resolve_expr(base.value, model, owner.parent)
             if resolved is not None and resolved[1].kind == "class":
-                found += [resolved, *self.ancestors(resolved[0], resolved[1], depth + 1)]
-        return found
+                yield resolved
+                yield from self.ancestors(resolved[0], resolved[1], depth + 1)
 
     def callers(self, function: Scope) -> list[CallSite]:
         """Every call site in the project that runs `function`."""
