@@ -927,13 +927,17 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"any"})
         inner = compile_conditions(raw["any"], "any")
         return lambda node, c: any(cond(node, c) for cond in inner)
+    if "all" in raw:
+        _only(raw, {"all"})
+        every = compile_conditions(raw["all"], "all")
+        return lambda node, c: all(cond(node, c) for cond in every)
     if "not" in raw:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
     raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, tested-empty, grows, "
                     "in-function, parameter, function, module, definition-code, statement, assigned-to, binds-beside, "
-                    "flows-into, saved-by, calls, in-if, target, receiver-call, class-bases, field-converts, any or not",
+                    "flows-into, saved-by, calls, in-if, target, receiver-call, class-bases, field-converts, any, all or not",
                     "where", line_of(raw))
 
 

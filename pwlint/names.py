@@ -163,6 +163,10 @@ class ModuleModel:
     # the iterables of `for` loops and comprehensions, bound to their targets: a mapping iterated
     # hands out its keys, not the values that may hold a password (kept here, not per scope: most have none)
     iterated: set[cst.BaseExpression] = field(default_factory=set)
+    # a local name as read -> the assignment made from the name itself that runs before the read on
+    # every path with no other after it (`password = ctx.hash(password)`): what the name held before
+    # reaches the read only through this value, which `passwords` judges (a hash ends the flow)
+    rewritten: dict[cst.Name, cst.BaseExpression] = field(default_factory=dict)
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
@@ -237,7 +241,8 @@ def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),
     name, is_package = module_name(path)
     imports = {local: _absolute(target, name, is_package) for local, target in builder.imports.items()}
     return ModuleModel(module, imports, builder.module_scope, builder.sites, name, is_package, path, lines, layout,
-                       builder.shadowed, builder.before, builder.filled_before, builder.scrubbed, builder.iterated)
+                       builder.shadowed, builder.before, builder.filled_before, builder.scrubbed, builder.iterated,
+                       builder.rewritten)
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -374,6 +379,7 @@ class _ModelBuilder:
         # and its place among the scope's assignments
         self.writes: dict[int, dict[str, list[tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode, int]]]] = {}
         self.shadowed: dict[cst.Name, tuple[cst.BaseExpression, ...]] = {}
+        self.rewritten: dict[cst.Name, cst.BaseExpression] = {}
         self.loops = [0]  # per scope entered: how many `for` and `while` loops the walk is inside
         # per scope entered: its reads, with how many assignments and fills can reach each
         self.reads: list[list[tuple[cst.Name, int, int]]] = [[]]
@@ -673,19 +679,25 @@ class _ModelBuilder:
                 self._read(node)
 
     def _shadow(self, node: cst.Name, statement: Optional[cst.CSTNode]) -> bool:
-        """Record the values an assignment before the read overwrote (`shadowed`); whether that
-        assignment was made inside the loops around the read."""
+        """Record the values an assignment before the read overwrote (`shadowed`), and the latest
+        assignment from the name itself after it (`rewritten`); whether the overwriting assignment
+        was made inside the loops around the read."""
         writes = self.writes.get(id(self.scope), _NO_WRITES).get(node.value)
         if writes is None:
             return False
         own = (writes[-1][0],) if writes[-1][2] is statement else ()
-        # the first assignment overwrites nothing before it; in a loop, it may still make the read fresh
-        for index in range(len(writes) - 1, -1 if self.loops[-1] else 0, -1):
+        for index in range(len(writes) - 1, -1, -1):
             value, around, where, order = writes[index]
-            if self._runs_before(around, where, statement) and not self._reads(value, node.value):
-                if index or own:
-                    self.shadowed[node] = tuple(value for value, _, _, _ in writes[:index]) + own
-                return bool(self.loops[-1]) and order >= self.looped_from[-1]
+            if not self._runs_before(around, where, statement):
+                continue
+            if self._reads(value, node.value):
+                self.rewritten.setdefault(node, value)  # the latest such one
+                continue
+            if not index and not self.loops[-1]:
+                break  # the first assignment overwrites nothing before it; in a loop, it may make the read fresh
+            if index or own:
+                self.shadowed[node] = tuple(value for value, _, _, _ in writes[:index]) + own
+            return bool(self.loops[-1]) and order >= self.looped_from[-1]
         if own:
             self.shadowed[node] = own
         return False

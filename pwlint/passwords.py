@@ -655,6 +655,9 @@ class PasswordOracle:
         if assume is not None and owner is assume.scope and name in owner.params:
             if name != assume.param:
                 return None
+            values, hashed = self._reaching(owner, name, node)
+            if hashed:
+                return self._first(values, owner)
             return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
         if owner is not None and name in owner.caught:
             return None
@@ -672,9 +675,10 @@ class PasswordOracle:
             # a constant, or a local bound only to text, that is no password (`pass_str = "... user %s"`)
             if isinstance(node, cst.Name) and self.names_no_password(node, scope):
                 return None
-            if owner is not None and owner.kind == "function" and name not in owner.params and \
-                    isinstance(node, cst.Name) and _no_passwords(self.model.reaching(name, owner, node)):
-                return None
+            if owner is not None and owner.kind == "function" and isinstance(node, cst.Name):
+                values, hashed = self._reaching(owner, name, node)
+                if (hashed or name not in owner.params) and _no_passwords(values):
+                    return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
             values = owner.assignments.get(name, []) if owner is not None and owner.kind != "module" else []
@@ -720,11 +724,23 @@ class PasswordOracle:
         if isinstance(read, cst.Name) and any(is_password_name(key) or key in owner.filled_keys.get(name, ())
                                               for key in self.model.scrubbed.get(read, ())):
             return None  # the password was taken out before the read
-        values = self.model.reaching(name, owner, read)
+        values, hashed = self._reaching(owner, name, read)
         fills = self.model.filled_before.get(read, -1) if isinstance(read, cst.Name) else -1
-        return self._memoised((id(owner.node), name, tuple(map(id, values)), fills), lambda: self._first(
+        return self._memoised((id(owner.node), name, tuple(map(id, values)), fills, hashed), lambda: self._first(
             values, owner) or self._filled(owner, name, read) or (
-            self._param_carries(owner, name) if name in owner.params else None))
+            self._param_carries(owner, name) if name in owner.params and not hashed else None))
+
+    def _reaching(self, owner: Scope, name: str, read: Optional[cst.CSTNode]) -> tuple[list[cst.BaseExpression], bool]:
+        """The values of a local that reach the read, and whether a hash of what it held replaced it
+        before the read on every path (`password = ctx.hash(password)`): then what it held before, a
+        parameter's value too, reaches the read no more. Any other rewrite (`key = to_str(key)`) may
+        hand it on, so what it held still reaches."""
+        values = self.model.reaching(name, owner, read)
+        rewrite = self.model.rewritten.get(read) if isinstance(read, cst.Name) else None
+        if rewrite is None or not computes_digest(rewrite):
+            return values, False
+        at = next((index for index, value in enumerate(values) if value is rewrite), None)
+        return (values, False) if at is None else (values[at:], True)
 
     def _filled(self, owner: Scope, name: str, read: Optional[cst.CSTNode]) -> Optional[Flow]:
         """What was put into a local container before the read; a mapping's values are keyed
