@@ -107,8 +107,11 @@ class Engine:
         ctx.call, ctx.captures = None, {}  # one context per site, fresh for each pattern
         if not pattern.matches(site, ctx):
             return None
-        node = _report_node(pattern, site, ctx)
-        return Match(rule, pattern, node, site.statement, ctx.captures, observer)
+        node, statement = _report_node(pattern, site, ctx), site.statement
+        setting = _own_setting(site, ctx) if pattern.report_at == "node" else None
+        if setting is not None:
+            node, statement = setting.value, setting.statement
+        return Match(rule, pattern, node, statement, ctx.captures, observer)
 
     def _observation(self, model: ModuleModel, program: Program, match: Match) -> Observation:
         assert match.observer is not None and match.pattern.message is not None
@@ -216,6 +219,19 @@ def _report_node(pattern: Pattern, site: Site, ctx: Context) -> cst.CSTNode:
         return site.value
     origin = receiver_call(site.node, ctx) if pattern.report_at == "receiver" else None
     return origin or site.node
+
+
+def _own_setting(site: Site, ctx: Context) -> Optional[Site]:
+    """The assignment in a class body of the number a match compared, when a method reads it from
+    its own class (`memory_cost=self.memory_cost` in Django's `Argon2PasswordHasher`): `memory_cost
+    = 512` is the setting to change, and where a reader looks for it."""
+    compared = ctx.captures.get("_compared")
+    if not isinstance(compared, cst.Attribute) or not isinstance(compared.value, cst.Name):
+        return None
+    owner = site.scope.instance_class(compared.value.value)
+    binds = [bind for bind in ctx.model.sites if bind.kind == "bind" and bind.scope is owner
+             and bind.name == compared.attr.value] if owner is not None else []
+    return binds[0] if len(binds) == 1 and binds[0].value is not None else None
 
 
 class _Template(string.Formatter):

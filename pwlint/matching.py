@@ -732,6 +732,7 @@ def _comparison(key: str, arg: Any, line: int) -> ValueTest:
         if op(value, limit):
             c.captures.setdefault("threshold", limit)
             c.captures.setdefault("value", value)
+            c.captures.setdefault("_compared", e)  # where the engine may report it (`engine._own_setting`)
             return True
         return False
 

@@ -79,15 +79,23 @@ def test_names_assigned_more_than_once_do_not_fold() -> None:
     assert fold(model.module_scope.assignments["x"][0], model, model.module_scope) is UNKNOWN
 
 
-def test_class_constants_fold_through_self() -> None:
+def test_class_constants_fold_through_self_and_are_reported_where_the_class_sets_them() -> None:
     code = """
     import hashlib
     class Hasher:
         iterations = 1000
         def encode(self, password, salt):
             return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, self.iterations)
+
+    class Legacy:
+        def __init__(self, fast):
+            self.rounds = 1000
+            def derive(password, salt):  # a closure reads the instance's count too
+                return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, self.rounds)
+            self.derive = derive
     """
-    assert ("PW301", 6) in findings(code)
+    # the class body's line is the setting to change; one set in a method is reported at the call
+    assert findings(code) == [("PW301", 4), ("PW301", 12)]
 
 
 # -- password-ness -------------------------------------------------------------------------------
