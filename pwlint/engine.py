@@ -229,9 +229,10 @@ def _own_setting(site: Site, ctx: Context) -> Optional[Site]:
     if not isinstance(compared, cst.Attribute) or not isinstance(compared.value, cst.Name):
         return None
     owner = site.scope.instance_class(compared.value.value)
-    binds = [bind for bind in ctx.model.sites if bind.kind == "bind" and bind.scope is owner
-             and bind.name == compared.attr.value] if owner is not None else []
-    return binds[0] if len(binds) == 1 and binds[0].value is not None else None
+    values = owner.assignments.get(compared.attr.value, []) if owner is not None else []
+    if len(values) != 1:
+        return None
+    return next((bind for bind in ctx.model.sites if bind.kind == "bind" and bind.value is values[0]), None)
 
 
 class _Template(string.Formatter):
