@@ -85,10 +85,16 @@ class Context:
         return fold(expr, self.model, self.scope, self.program.constant if self.program is not None else None)
 
     def resolve(self, expr: cst.BaseExpression) -> cst.BaseExpression:
-        """Follow a local name to the one value assigned to it (`salt = os.urandom(8)`), and a
-        class's attribute to the one its body assigns (`Sha512.hash_algo`, `hash_algo = SHA512()`)."""
+        """Follow a local name to the one value assigned to it (`salt = os.urandom(8)`), a
+        class's attribute to the one its body assigns (`Sha512.hash_algo`, `hash_algo = SHA512()`),
+        and an attribute of `self` to the object its methods make for it, when they make one
+        (`self.dbm = dirdbm.open(path)`)."""
         seen = 0
         while isinstance(expr, (cst.Name, cst.Attribute)) and seen < 10:
+            if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) \
+                    and (instance := self.scope.instance_class(expr.value.value)) is not None:
+                made = instance.attributes.get(expr.attr.value, [])
+                return made[0][0] if len(made) == 1 and isinstance(made[0][0], cst.Call) else expr
             if isinstance(expr, cst.Attribute):
                 owner = class_named(expr.value.value, self.scope) if isinstance(expr.value, cst.Name) else None
                 name = expr.attr.value
@@ -279,6 +285,9 @@ def _is_placeholder(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
 
 
 def _is_named_local(expr: Optional[cst.BaseExpression], ctx: Context) -> bool:
+    """Also an entry of such a local (`passwords[user]`, where `passwords[key] = db[key]` filled it)."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
     if not isinstance(expr, cst.Name):
         return False
     owner = ctx.scope.lookup(expr.value)
@@ -1361,10 +1370,25 @@ def _operands_condition(raw: Any) -> Condition:
     other = compile_value_test(raw.get("other", {}), "other")
 
     def condition(node: cst.CSTNode, c: Context) -> bool:
+        """Either way round. When both hold, the way whose password is this function's own wins:
+        `self.dict[username] == password` in an authorizer is its own fault, reported there, not
+        at every call that hands it the dict of users (`engine._locate_each`)."""
         left, right = c.captures.get("_operands", (None, None))
-        return (one(left, c) and other(right, c)) or (one(right, c) and other(left, c))
+        before, held = c.captures, None
+        for first, second in ((left, right), (right, left)):
+            c.captures = dict(before)
+            if one(first, c) and other(second, c):
+                if not _enters_helper(c.captures.get("_flow")):
+                    return True
+                held = held or c.captures
+        c.captures = held or before
+        return held is not None
 
     return condition
+
+
+def _enters_helper(flow: Optional[Flow]) -> bool:
+    return flow is not None and any(step.kind == "call" for step in flow.steps)
 
 
 # -- patterns -----------------------------------------------------------------------------------

@@ -157,7 +157,8 @@ _CONVERSION_FUNCTIONS = frozenset({
     "smart_bytes", "smart_str", "smart_text", "ensure_bytes", "ensure_str", "ensure_text",
     "to_str", "to_text", "to_unicode", "to_native", "native_str", "str_to_bytes", "bytes_to_str",
     "utf8", "_b", "_u", "b_", "unquote", "unquote_plus", "quote", "quote_plus", "normalize",
-    "_ensure_bytes", "_to_bytes", "_encode", "_as_bytes", "cast_unicode",
+    "_ensure_bytes", "_to_bytes", "_encode", "_as_bytes", "cast_unicode", "ensure_binary", "ensure_unicode",
+    "to_native_str", "to_binary", "as_str", "as_text", "as_unicode", "force_unicode", "smart_unicode", "to_utf8",
     # copies, which hold what the original held (`fields = dict(base_fields)`, `copy.deepcopy(config)`)
     "dict", "list", "tuple", "copy", "deepcopy",
 })

@@ -105,6 +105,41 @@ def test_every_call_that_hands_a_helper_a_password_is_reported_under_its_own_nam
     assert [step.note for step in found[1].flow][1:] == ["passed to `sha()` as `data`", "reaches `hashlib.sha1`"]
 
 
+def test_a_comparison_with_a_password_of_its_own_is_reported_where_it_compares(tmp_path: Path) -> None:
+    """An authorizer handed a dict of users compares a login's password with the stored one: the
+    fault is the comparison (it names its own password), not each call that builds a handler."""
+    found = findings(tmp_path, {
+        "srv/__init__.py": "",
+        "srv/auth.py": """\
+            class AuthHandler:
+                def __init__(self, users, handler):
+                    self.authorizer = DictionaryAuthorizer(users)
+                    self.handler = handler
+
+
+            class DictionaryAuthorizer:
+                def __init__(self, users):
+                    self.users = users
+
+                def authorize(self, auth_info):
+                    [username, password] = auth_info
+                    return username in self.users and self.users[username] == password
+            """,
+        "srv/http.py": """\
+            from srv.auth import AuthHandler
+
+
+            def make_servers(config, rpc, ui):
+                password = config["password"]
+                users = {config["username"]: password}
+                return [AuthHandler(users, rpc), AuthHandler(users, ui)]
+            """,
+    })
+
+    assert where(found) == {("srv/auth.py", 13, "PW601")}
+    assert found[0].message.split("`")[1] == "password"
+
+
 def test_text_output_shows_the_path_and_sarif_carries_code_flows(tmp_path: Path) -> None:
     write_tree(tmp_path, {name: textwrap.dedent(text) for name, text in HELPER_PROJECT.items()})
 
