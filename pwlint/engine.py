@@ -127,7 +127,7 @@ class Engine:
         sink = FlowStep(model.path, _region(program.positions(model)[match.node]),
                         f"reaches `{match.captures['callee']}`" if "callee" in match.captures else "reaches the finding")
         at, node, statement = model, match.node, match.statement
-        entry = next((step for step in flow.steps if step.kind == "call"), None) if flow else None
+        entry = flow.steps[flow.entry] if flow is not None and flow.entry is not None else None
         if entry is not None:
             at, node, statement = entry.model, entry.node, program.statement_of(entry.model, entry.node)
         positions = program.positions(at)

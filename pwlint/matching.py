@@ -1378,17 +1378,13 @@ def _operands_condition(raw: Any) -> Condition:
         for first, second in ((left, right), (right, left)):
             c.captures = dict(before)
             if one(first, c) and other(second, c):
-                if not _enters_helper(c.captures.get("_flow")):
+                if (flow := c.captures.get("_flow")) is None or flow.entry is None:
                     return True
                 held = held or c.captures
         c.captures = held or before
         return held is not None
 
     return condition
-
-
-def _enters_helper(flow: Optional[Flow]) -> bool:
-    return flow is not None and any(step.kind == "call" for step in flow.steps)
 
 
 # -- patterns -----------------------------------------------------------------------------------

@@ -534,6 +534,11 @@ class Flow:
     def then(self, step: Step) -> "Flow":
         return replace(self, steps=self.steps + (step,))
 
+    @property
+    def entry(self) -> Optional[int]:
+        """The index of the step where the password is handed into a helper (a call), if it is."""
+        return next((index for index, step in enumerate(self.steps) if step.kind == "call"), None)
+
 
 @dataclass(frozen=True)
 class Assumption:
@@ -684,7 +689,7 @@ class PasswordOracle:
             # (a local value only: a password-named parameter is where this function's flow starts)
             values = owner.assignments.get(name, []) if owner is not None and owner.kind != "module" else []
             assigned = self._first(values, owner) if owner is not None and values else None
-            if assigned and not any(step.kind == "call" for step in assigned.steps):
+            if assigned and assigned.entry is None:
                 return replace(assigned, name=name)
             return self._source(name, node if node is not None else scope.node)
         if owner is None or owner.kind == "module":
@@ -816,7 +821,7 @@ class PasswordOracle:
         password the same way (as clear or as encoded): the helper serves them all (tiddlyweb's
         `sha(password)` on setting a password and `sha(candidate_password)` on checking one), and
         each call is a fault of its own. A flow that enters no helper is alone."""
-        entry = next((index for index, step in enumerate(flow.steps) if step.kind == "call"), None)
+        entry = flow.entry
         step = flow.steps[entry] if entry is not None else None
         if step is None or step.callee is None or self.program is None:
             return [flow]
