@@ -954,15 +954,21 @@ def compile_condition(raw: Any) -> Condition:
 def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Iterator[str]:
     """The names (last parts) a statement assigns a value to that holds this node: `_TESTS` for an
     entry of `_TESTS = [{"params": {"videopassword": "..."}}]`, and the keywords of the arguments
-    that hold it (`Field(examples=[{"password": "s3cr3t"}])`); none for the assignment's own binding."""
-    if not isinstance(statement, cst.SimpleStatementLine):
+    that hold it (`Field(examples=[{"password": "s3cr3t"}])`), also in the decorators of a
+    definition (`@extend_schema(examples=[OpenApiExample(value={...})])`); none for the assignment's
+    own binding."""
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        parts: Sequence[cst.CSTNode] = statement.decorators
+    elif isinstance(statement, cst.SimpleStatementLine):
+        parts = statement.body
+    else:
         return
-    for small in statement.body:
+    for small in parts:
         if isinstance(small, cst.Assign) and small is not node:
             yield from (terminal_name(target.target) or "" for target in small.targets)
         elif isinstance(small, cst.AnnAssign) and small is not node and small.value is not None:
             yield terminal_name(small.target) or ""
-    for arg in descendants(statement):
+    for arg in (inner for part in parts for inner in descendants(part)):
         if isinstance(arg, cst.Arg) and arg.keyword is not None and arg is not node and any(
                 inner is node for inner in descendants(arg.value)):
             yield arg.keyword.value
@@ -1168,12 +1174,17 @@ def _in_filter(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:
 
 
 def _definition_matches(pattern: re.Pattern[str], c: Context) -> bool:
-    """Whether a line of the top-level function or class around the site matches."""
+    """Whether a line of the top-level function or class around the site matches, or of a class it
+    derives from in the project: a subclass for one platform uses what its base reads (ansible's
+    `FreeBsdUser` compares with the shadow entry `User.user_info` reads)."""
     scope = c.scope
     while scope.parent is not None and scope.parent.kind != "module":
         scope = scope.parent
-    return scope.parent is not None and c.program is not None and c.program.definition_matches(
-        c.model, scope.node, pattern)
+    if scope.parent is None or c.program is None:
+        return False
+    program = c.program
+    return program.definition_matches(c.model, scope.node, pattern) or scope.kind == "class" and any(
+        program.definition_matches(model, base.node, pattern) for model, base in program.ancestors(c.model, scope))
 
 
 def _calls_in_scope(c: Context) -> Iterable[str]:
@@ -1200,45 +1211,74 @@ def _field_converts(call: cst.Call, c: Context, globs: Sequence[str]) -> bool:
         return False
     model, owner = made
     keywords = [arg.keyword.value for arg in call.args if arg.keyword is not None and c.oracle.carries(arg.value, c.scope)]
-    return bool(keywords) and all(_converting_field(model, owner, name, c, globs) for name in keywords)
+    return bool(keywords) and all(_converting_field(model, owner, name, c, globs)
+                                  or c.program.hashes_in_place(name, model.package) for name in keywords)
 
 
 def _set_converts(c: Context, globs: Sequence[str]) -> bool:
-    """A bind to an attribute (`current_user.password = pw`) that a class of the project defines as
-    a converting field: what is stored is what its setter makes of the value. The object's class is
-    rarely known, and other classes bind the name too (a form's `password = PasswordField()`), so
-    one such class of the same top-level package is taken to be the object's: a project that hashes
-    a model's password in its setter stores it that way (a folder of several projects scanned at
-    once shares no models)."""
+    """A bind to an attribute (`current_user.password = pw`), or a comparison with one (`pw !=
+    user.password`), that a class of the project defines as a converting field: what is stored is
+    what its setter makes of the value, and what is compared is a hash that checks what it is given
+    (SQLAlchemy-Utils' `Password.__eq__`). The object's class is rarely known, and other classes
+    bind the name too (a form's `password = PasswordField()`), so one such class of the same
+    top-level package is taken to be the object's: a project that hashes a model's password in its
+    setter, or rewrites it as a hash where it is saved (`Program.hashes_in_place`), stores it that
+    way (a folder of several projects scanned at once shares no models)."""
     site = c.site
-    target = site.target if site is not None else None
-    if not isinstance(target, cst.Attribute) or c.program is None:
+    if site is None or c.program is None:
         return False
-    name, package = target.attr.value, c.model.name.partition(".")[0]
-    return any(model.name.partition(".")[0] == package and _converting_field(model, owner, name, c, globs)
-               for model, owner in c.program.classes_binding(name))
+    if site.kind == "compare":
+        assert isinstance(site.node, cst.Comparison)
+        operands = [site.node.left, *(part.comparator for part in site.node.comparisons)]
+    else:
+        operands = [site.target] if site.target is not None else []
+    package = c.model.package
+    return any(isinstance(operand, cst.Attribute) and _attribute_converts(operand.attr.value, package, c, globs)
+               for operand in operands)
+
+
+def _attribute_converts(name: str, package: str, c: Context, globs: Sequence[str]) -> bool:
+    assert c.program is not None
+    return c.program.hashes_in_place(name, package) or any(
+        model.package == package and _converting_field(model, owner, name, c, globs)
+        for model, owner in c.program.classes_binding(name))
 
 
 def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, globs: Sequence[str]) -> bool:
-    """A property with a setter, a descriptor, a column of a converting type, or a column's synonym
-    with a property for its setter (`db.synonym("_password", descriptor=property(get, set))`)."""
+    """A property with a setter, a descriptor, a column of a converting type or of the project's
+    own type, or a column's synonym with a property for its setter (`db.synonym("_password",
+    descriptor=property(get, set))`)."""
     accessor = owner.children.get(name)
     if accessor is not None and isinstance(accessor.node, cst.FunctionDef):
         return any(dotted(decorator.decorator) == f"{name}.setter" for decorator in accessor.node.decorators)
     values = owner.assignments.get(name, [])
     if len(values) != 1:
         return False
-    pending: list[cst.CSTNode] = [values[0]]
+    pending: list[tuple[cst.CSTNode, bool]] = [(values[0], False)]  # (node, handed to a call)
     while pending:
-        node = pending.pop()
+        node, inner = pending.pop()
         if isinstance(node, cst.Call):
             if _glob_match(globs, model.qualified_name(node.func, owner) or dotted(node.func) or "") or _has_setter(node):
                 return True
             made = c.program.resolve_class(node, model, owner) if c.program is not None else None
             if made is not None and "__set__" in made[1].children:
                 return True
-        pending.extend(node.children)
+            if inner and isinstance(node.func, cst.Name) and _own_type(node.func, model, owner):
+                return True
+            pending.extend((arg.value, True) for arg in node.args)
+        elif inner and isinstance(node, cst.Name) and _own_type(node, model, owner):
+            return True
+        else:
+            pending.extend((child, inner) for child in node.children)
     return False
+
+
+def _own_type(node: cst.Name, model: ModuleModel, owner: Scope) -> bool:
+    """A class the project imports from its own package, handed to a column (lemur's
+    `Column(Vault)`, or `Column(Vault())`): a type decorator that turns the value into what is stored (a library's
+    `String` turns nothing)."""
+    qualified = model.qualified_name(node, owner) or ""
+    return node.value[:1].isupper() and "." in qualified and qualified.partition(".")[0] == model.package
 
 
 def _has_setter(call: cst.Call) -> bool:

@@ -170,6 +170,11 @@ class ModuleModel:
 
     _cache: dict[tuple[int, int], Optional[str]] = field(default_factory=dict)
 
+    @property
+    def package(self) -> str:
+        """The top-level package: the project a module belongs to when a folder holds several."""
+        return self.name.partition(".")[0]
+
     def __getstate__(self) -> dict[str, Any]:
         # the memo is keyed by object ids, which mean nothing in another process or run
         return {**self.__dict__, "_cache": {}}
@@ -208,9 +213,21 @@ class ModuleModel:
             base = self.qualified_name(expr.value, scope, _depth + 1)
             return f"{base}.{expr.attr.value}" if base else None
         if isinstance(expr, cst.Call):
+            if _is_getattr(expr, scope):
+                return self._qualify_getattr(expr, scope, _depth)
             base = self.qualified_name(expr.func, scope, _depth + 1)
             return f"{base}()" if base else None
         return None
+
+    def _qualify_getattr(self, call: cst.Call, scope: Scope, depth: int) -> Optional[str]:
+        """`getattr(hashlib, "sha1")` is `hashlib.sha1`; `getattr(hashlib, algorithm)` is
+        `hashlib.<attribute>`, one of the module's, chosen at run time (webapp2's hasher)."""
+        base = self.qualified_name(call.args[0].value, scope, depth + 1)
+        attribute = call.args[1].value
+        name = attribute.evaluated_value if isinstance(attribute, cst.SimpleString) else None
+        if not base:
+            return None
+        return f"{base}.{name}" if isinstance(name, str) and name.isidentifier() else f"{base}.<attribute>"
 
     def _qualify_name(self, read: cst.Name, scope: Scope, depth: int) -> str:
         """What a name refers to where it is read (`reaching`)."""
@@ -231,6 +248,12 @@ class ModuleModel:
         if isinstance(value, (cst.Call, cst.Attribute)) or (isinstance(value, cst.Name) and value.value != name):
             return self.qualified_name(value, owner, depth + 1) or None
         return None
+
+
+def _is_getattr(call: cst.Call, scope: Scope) -> bool:
+    """A call of the built-in `getattr` with an object and a name, by position."""
+    return (isinstance(call.func, cst.Name) and call.func.value == "getattr" and scope.lookup("getattr") is None
+            and len(call.args) >= 2 and all(arg.keyword is None and not arg.star for arg in call.args[:2]))
 
 
 def build_model(module: cst.Module, path: str = "", lines: Sequence[str] = (),

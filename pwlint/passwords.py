@@ -95,7 +95,8 @@ _NOT_PASSWORD_WORDS = frozenset({
     # `PasswordExecCommand`, a `save_password` flag, a `password_based` account, whether and when
     # to `update_password` ("always", "on_create") or `generate_password`
     "action", "hook", "cmd", "command", "exec", "save", "based", "update", "generate",
-    "transport",  # how a password is handed to a tool: `password_transport = "pipe"`
+    "transport", "mechanism", "mechanisms",  # how a password is handed to a tool: `password_transport = "pipe"`,
+    # `password_mechanism == "sshpass"`
 })
 
 # A function named with one of these verbs and for passwords takes one (`hash_password(raw)`,
@@ -242,8 +243,11 @@ _PLACEHOLDER = re.compile(
     r"|no[ _-]?(password|passwd|pwd|pass)[ _-]?(set|given|provided|defined)))$"  # `"NOPASSWORDSET"`
     r"|(?i:.*?(^|[^a-z])(hidden|masked|redacted|censored|obfuscated|omitted|removed)([^a-z]|$))"
 )
-# A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask.
-_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}|\\[1-9]|\\g<")
+# A template's field, a URL, an absolute or Windows path (`C:\\`), a line break, a mask, markup
+# (`"<strong>admin</strong>"`, what a page shows), and the marks of a regular expression (a group,
+# a class or escape repeated, `.*`: `r"^[password]{6,9}\s+(?P<secret>.*)"` finds passwords to mask).
+_FORMAT_MARKERS = re.compile(r"\{[\w.!:]*\}|%\(?\w*\)?[sdr]|://|^/|^[A-Za-z]:\\|\\n|\n|\*{3,}|\\[1-9]|\\g<|</\w+>"
+                             r"|\(\?(P?<|:|=|!)|(\\[sdwSDW]|\[[^\]]+\])[*+?{]|\.[*+]")
 # A stored password hash, not a password: modular crypt (`$2b$12$...`, `$5$rounds=...`,
 # `$argon2id$...`), Django's `algorithm$...` and LDAP's `{SSHA}...` formats.
 _PASSWORD_HASH = re.compile(
@@ -272,6 +276,7 @@ _DECORATION = "#.<>[]{}()$%:*_-!@ "
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _MARKER_NAME = re.compile(r"^[A-Z]+(_[A-Z]+)+$")  # words only: a password has digits or lower case
+_CAMEL_NAME = re.compile(r"^[a-z]+([A-Z][a-z]*)+$")  # an attribute's name: LDAP's `userPassword`, `unicodePwd`
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
@@ -383,8 +388,9 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if name is not None and (_spells(text, name) or _labels(bare, name)):
         return False
-    if _MARKER_NAME.match(bare) or _CONSTANT_NAME.match(bare) and any(map(_is_password_word, name_words(bare))):
-        return False  # a marker spelt as a constant's name: `"NOT_LOGGING_PASSWORD"`, `"NOT_SPECIFIED"`
+    if _MARKER_NAME.match(bare) or (_CONSTANT_NAME.match(bare) or _CAMEL_NAME.match(bare)) and any(
+            map(_is_password_word, name_words(bare))):
+        return False  # a marker or a name: `"NOT_LOGGING_PASSWORD"`, `"NOT_SPECIFIED"`, `"userPassword"`
     return not (is_placeholder_text(bare) or is_placeholder_text(bare.strip(_DECORATION)) or _SELECTOR.search(bare)
                 or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _ALGORITHM_TEXT.match(bare)
@@ -683,7 +689,9 @@ class PasswordOracle:
                 return None
             if owner is not None and owner.kind == "function" and isinstance(node, cst.Name):
                 values, hashed = self._reaching(owner, name, node)
-                if (hashed or name not in owner.params) and _no_passwords(values):
+                # (a name also bound by unpacking, a loop or `with` may hold a password there:
+                # `name, password = auth` beside `password = None`)
+                if (hashed or name not in owner.params and name not in owner.opaque) and _no_passwords(values):
                     return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
@@ -988,7 +996,9 @@ def _is_nothing(value: cst.BaseExpression) -> bool:
 
 def computes_digest(expr: cst.BaseExpression) -> bool:
     """A call whose result is a hash, under subscripts and conversions: `sha1(pw).hexdigest()`,
-    `hash_password(pw)`, `crypt.crypt(pw, salt)`, a hasher object called (pydal's `CRYPT()(pw)[0]`)."""
+    `hash_password(pw)`, `crypt.crypt(pw, salt)`, a hasher object called (pydal's `CRYPT()(pw)[0]`),
+    what old code calls encrypting a password (`pw_encrypt(pw)`, `encrypt_password(pw)`), which
+    hashes it as often as not and never hands on cleartext."""
     while isinstance(expr, cst.Subscript):
         expr = expr.value
     expr = strip_conversions(expr)
@@ -996,7 +1006,9 @@ def computes_digest(expr: cst.BaseExpression) -> bool:
         return False
     func = expr.func.func if isinstance(expr.func, cst.Call) else expr.func
     name = terminal_name(func) or ""
-    return name in _DIGEST_CALLS or not _HASH_WORDS.isdisjoint(name_words(name))
+    words = name_words(name)
+    return name in _DIGEST_CALLS or not _HASH_WORDS.isdisjoint(words) or (
+        "encrypt" in words and any(map(_is_password_word, words)))  # "encrypting" a password: Zope's `pw_encrypt`
 
 
 def _prompts_for_no_password(call: cst.Call) -> bool:

@@ -25,8 +25,8 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 import libcst as cst
 
 from pwlint.constants import UNKNOWN, assigned_value
-from pwlint.names import ModuleModel, Scope, dotted
-from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle, binds_pwd_to_path
+from pwlint.names import ModuleModel, Scope, descendants, dotted
+from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle, binds_pwd_to_path, computes_digest
 from pwlint.positions import Positions
 
 
@@ -77,6 +77,7 @@ class Program:
         self._searched: dict[tuple[int, int, int], bool] = {}  # (pattern, model, line) -> whether it matched
         self._pwd_is_directory: Optional[bool] = None
         self._binding: Optional[dict[str, list[tuple[ModuleModel, Scope]]]] = None  # attribute -> classes
+        self._hashed_in_place: Optional[dict[str, set[str]]] = None  # attribute -> top-level packages
 
     # -- per-module services --------------------------------------------------------------------
     def oracle(self, model: ModuleModel) -> PasswordOracle:
@@ -117,6 +118,21 @@ class Program:
                 for bound in {*scope.assignments, *scope.children}:
                     self._binding.setdefault(bound, []).append((model, scope))
         return self._binding.get(name, [])
+
+    def hashes_in_place(self, name: str, package: str) -> bool:
+        """Whether the top-level package rewrites an attribute `name` as a hash of itself where it is
+        saved: in a method of its own object (lemur's `self.password =
+        generate_password_hash(self.password)`, which a listener runs before insert) or in a save
+        hook (fastapi-admin's pre_save receiver, `instance.password = hash_password(instance.password)`).
+        What its code assigns to such an attribute, or hands a constructor for it, is stored hashed."""
+        if self._hashed_in_place is None:
+            self._hashed_in_place = {}
+            for model in self.modules.values():
+                for site in model.sites:
+                    if site.kind == "bind" and _rewritten_as_hash(site.target, site.value, site.scope):
+                        assert isinstance(site.target, cst.Attribute)
+                        self._hashed_in_place.setdefault(site.target.attr.value, set()).add(model.package)
+        return package in self._hashed_in_place.get(name, ())
 
     def _classes(self) -> Iterator[tuple[ModuleModel, Scope]]:
         for model in self.modules.values():
@@ -386,6 +402,35 @@ class Program:
 
 
 _MANAGER_MAKERS = frozenset({"create", "get_or_create", "update_or_create"})
+
+
+# What a function that runs as an object is saved is named, or registered with: Django's and
+# Tortoise's `pre_save`, SQLAlchemy's `before_insert` and `before_update` events.
+_SAVE_HOOK = re.compile(r"(?i)pre_?save|before_?(insert|update|save|flush|commit)|on_?save")
+
+
+def _rewritten_as_hash(target: Optional[cst.BaseExpression], value: Optional[cst.BaseExpression], scope: Scope) -> bool:
+    """`X.attr = hash(X.attr)`, where X is the method's own object or the object a save hook is given."""
+    if not isinstance(target, cst.Attribute) or value is None or not computes_digest(value):
+        return False
+    whole = dotted(target)
+    if whole is None or not any(isinstance(node, cst.Attribute) and dotted(node) == whole for node in descendants(value)):
+        return False
+    return whole.startswith("self.") or _is_save_hook(scope)
+
+
+def _is_save_hook(scope: Scope) -> bool:
+    node = scope.node
+    return scope.kind == "function" and isinstance(node, cst.FunctionDef) and (
+        bool(_SAVE_HOOK.search(scope.name))
+        or any(_SAVE_HOOK.search(_spelt(inner)) for d in node.decorators for inner in descendants(d.decorator)))
+
+
+def _spelt(node: cst.CSTNode) -> str:
+    """A name, or a string's text: `@receiver(pre_save)`, `@event.listens_for(User, "before_insert")`."""
+    if isinstance(node, cst.SimpleString):
+        return str(node.evaluated_value)
+    return dotted(node) or "" if isinstance(node, (cst.Name, cst.Attribute)) else ""
 
 
 def _decorated(function: Scope, name: str) -> bool:
