@@ -276,7 +276,7 @@ _DECORATION = "#.<>[]{}()$%:*_-!@ "
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _MARKER_NAME = re.compile(r"^[A-Z]+(_[A-Z]+)+$")  # words only: a password has digits or lower case
-_CAMEL_NAME = re.compile(r"^[a-z]+([A-Z][a-z]*)+$")  # an attribute's name: LDAP's `userPassword`, `unicodePwd`
+_CAMEL_NAME = re.compile(r"^[a-z]+([A-Z][a-z]+)+$")  # an attribute's name: LDAP's `userPassword`, `unicodePwd`
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
