@@ -1205,14 +1205,15 @@ def _field_converts(call: cst.Call, c: Context, globs: Sequence[str]) -> bool:
     """The call constructs a project class, and every keyword that hands it a password names a
     field that converts what it is given: a column of a hashing or encrypting type
     (`sa.Column(PasswordType())`, one of `globs`), a property with a setter, or a descriptor (a
-    project class with `__set__`). Assignment then runs code, which is checked where it is written."""
+    project class with `__set__`), or one the package hashes where it is saved. Assignment then
+    runs code, which is checked where it is written."""
     made = c.program.resolve_class(call, c.model, c.scope) if c.program is not None else None
     if made is None:
         return False
     model, owner = made
     keywords = [arg.keyword.value for arg in call.args if arg.keyword is not None and c.oracle.carries(arg.value, c.scope)]
     return bool(keywords) and all(_converting_field(model, owner, name, c, globs)
-                                  or c.program.hashes_in_place(name, model.package) for name in keywords)
+                                  or _hashed_in_place(name, model.package, c) for name in keywords)
 
 
 def _set_converts(c: Context, globs: Sequence[str]) -> bool:
@@ -1238,10 +1239,13 @@ def _set_converts(c: Context, globs: Sequence[str]) -> bool:
 
 
 def _attribute_converts(name: str, package: str, c: Context, globs: Sequence[str]) -> bool:
-    assert c.program is not None
-    return c.program.hashes_in_place(name, package) or any(
+    return _hashed_in_place(name, package, c) or c.program is not None and any(
         model.package == package and _converting_field(model, owner, name, c, globs)
         for model, owner in c.program.classes_binding(name))
+
+
+def _hashed_in_place(name: str, package: str, c: Context) -> bool:
+    return c.program is not None and c.program.hashes_in_place(name, package)
 
 
 def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, globs: Sequence[str]) -> bool:
@@ -1275,8 +1279,8 @@ def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, g
 
 def _own_type(node: cst.Name, model: ModuleModel, owner: Scope) -> bool:
     """A class the project imports from its own package, handed to a column (lemur's
-    `Column(Vault)`, or `Column(Vault())`): a type decorator that turns the value into what is stored (a library's
-    `String` turns nothing)."""
+    `Column(Vault)` or `Column(Vault())`): a type decorator that turns the value into what is
+    stored (a library's `String` turns nothing)."""
     qualified = model.qualified_name(node, owner) or ""
     return node.value[:1].isupper() and "." in qualified and qualified.partition(".")[0] == model.package
 

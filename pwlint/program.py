@@ -404,8 +404,8 @@ class Program:
 _MANAGER_MAKERS = frozenset({"create", "get_or_create", "update_or_create"})
 
 
-# What a function that runs as an object is saved is named, or registered with: Django's and
-# Tortoise's `pre_save`, SQLAlchemy's `before_insert` and `before_update` events.
+# The hooks an ORM runs as an object is saved, as a function's name or its decorator names them:
+# Django's and Tortoise's `pre_save`, SQLAlchemy's `before_insert` and `before_update` events.
 _SAVE_HOOK = re.compile(r"(?i)pre_?save|before_?(insert|update|save|flush|commit)|on_?save")
 
 
@@ -430,7 +430,7 @@ def _spelt(node: cst.CSTNode) -> str:
     """A name, or a string's text: `@receiver(pre_save)`, `@event.listens_for(User, "before_insert")`."""
     if isinstance(node, cst.SimpleString):
         return str(node.evaluated_value)
-    return dotted(node) or "" if isinstance(node, (cst.Name, cst.Attribute)) else ""
+    return (dotted(node) or "") if isinstance(node, (cst.Name, cst.Attribute)) else ""
 
 
 def _decorated(function: Scope, name: str) -> bool:
