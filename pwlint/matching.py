@@ -1228,11 +1228,7 @@ def _set_converts(c: Context, globs: Sequence[str]) -> bool:
     site = c.site
     if site is None or c.program is None:
         return False
-    if site.kind == "compare":
-        assert isinstance(site.node, cst.Comparison)
-        operands = [site.node.left, *(part.comparator for part in site.node.comparisons)]
-    else:
-        operands = [site.target] if site.target is not None else []
+    operands = c.captures.get("_operands", ()) if site.kind == "compare" else (site.target,)
     package = c.model.package
     return any(isinstance(operand, cst.Attribute) and _attribute_converts(operand.attr.value, package, c, globs)
                for operand in operands)
