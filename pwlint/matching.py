@@ -38,8 +38,8 @@ else:
 
 from pwlint.constants import UNKNOWN, class_named, fold
 from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
-from pwlint.passwords import (SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_enumeration, is_field_name,
-                              is_password_name, is_placeholder_text, is_secret_text, strip_conversions)
+from pwlint.passwords import (CONVERSION_METHODS, SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_enumeration,
+                              is_field_name, is_password_name, is_placeholder_text, is_secret_text, strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -228,10 +228,15 @@ def _flag(raw: Mapping[str, Any], key: str) -> None:
         raise SpecError(f"`{key}` takes `true`", key, line_of(raw, key))
 
 
+# The key of a user's name beside a password: one equal to it is a default login, not a name both hold
+_USER_KEY = re.compile(r"(?i)(^|_)(user(_?name)?|login|uid|account)$")
+
+
 def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
     """A dict that maps names to names, not a secret: its entry's text is held by two entries for
     other things than passwords too (`{"smtp_host": "mail_settings", "smtp_port": "mail_settings",
-    "smtp_password": "mail_settings"}`, a form's fields to their section), or the text is a field's
+    "smtp_password": "mail_settings"}`, a form's fields to their section), not counting the user's
+    name (`{"user": "salt", "pass": "salt", "db": "salt"}` is a default login), or the text is a field's
     name and so are the texts of two other entries (`{"login": "login_username", "password":
     "login_password", "url": "login_uri"}`, where an export keeps each field; but an environment
     variable's value, `{"APP_PASSWORD": "test_password", ...}`, is the password). One is not enough:
@@ -245,13 +250,18 @@ def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
         node = pending.pop()
         if isinstance(node, cst.Dict) and any(element is site.node for element in node.elements):
             entries = [element for element in node.elements if isinstance(element, cst.DictElement)]
-            shared = sum(_literal_text(element.value) == text and not is_password_name(_literal_text(element.key) or "password")
+            shared = sum(_literal_text(element.value) == text and _names_other(_literal_text(element.key) or "password")
                          for element in entries)
             names = sum(element is not site.node and is_field_name(_literal_text(element.value)) for element in entries)
             key = _literal_text(site.node.key) or ""  # type: ignore[attr-defined]
             return shared >= 2 or (is_field_name(text) and names >= 2 and not key.isupper())  # not the environment's
         pending.extend(node.children)
     return False
+
+
+def _names_other(key: str) -> bool:
+    """A dict key for something other than the password or the user's name."""
+    return not is_password_name(key) and not _USER_KEY.search(key)
 
 
 def _judged(secret: Optional[cst.BaseExpression], ctx: Context) -> bool:
@@ -856,9 +866,9 @@ def compile_condition(raw: Any) -> Condition:
     if "operands" in raw:
         _only(raw, {"operands"})
         return _operands_condition(raw["operands"])
-    if "compares-itself" in raw:
-        _flag(raw, "compares-itself")
-        return lambda node, c: _compares_itself(*c.captures.get("_operands", (None, None)))
+    if "from-itself" in raw:
+        _flag(raw, "from-itself")
+        return lambda node, c: _from_itself(*_sides(c), c)
     if "in-filter" in raw:
         _flag(raw, "in-filter")
         return lambda node, c: _in_filter(node, c.statement)
@@ -898,8 +908,7 @@ def compile_condition(raw: Any) -> Condition:
         return lambda node, c: any(pattern.search(name) for name in _assigned_around(node, c.statement))
     if "binds-beside" in raw:
         _only(raw, {"binds-beside"})
-        names = _globs(raw["binds-beside"], "binds-beside", line_of(raw, "binds-beside"))
-        return lambda node, c: any(_glob_match(names, name) for name in _bound_beside(node, c))
+        return _binds_beside(raw["binds-beside"], line_of(raw, "binds-beside"))
     if "flows-into" in raw:
         _only(raw, {"flows-into"})
         globs = _globs(raw["flows-into"], "flows-into", line_of(raw, "flows-into"))
@@ -945,7 +954,7 @@ def compile_condition(raw: Any) -> Condition:
         _only(raw, {"not"})
         negated = compile_condition(raw["not"])
         return lambda node, c: not negated(node, c)
-    raise SpecError("a condition starts with arg, value, operands, compares-itself, in-filter, tested-empty, grows, "
+    raise SpecError("a condition starts with arg, value, operands, from-itself, in-filter, tested-empty, grows, "
                     "in-function, parameter, function, module, definition-code, statement, assigned-to, binds-beside, "
                     "flows-into, saved-by, calls, in-if, target, receiver-call, class-bases, field-converts, any, all or not",
                     "where", line_of(raw))
@@ -974,44 +983,88 @@ def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Ite
             yield arg.keyword.value
 
 
-def _bound_beside(node: cst.CSTNode, c: Context) -> Iterator[str]:
-    """The names set together with this binding: for a keyword, the call's other keywords
-    (`settings.configure(INSTALLED_APPS=..., DATABASES=...)`, but not `override_settings(INSTALLED_APPS=...)`
-    in a test, which changes one setting for a while); else the module's top-level assignments."""
+def _binds_beside(raw: Any, line: int) -> Condition:
+    """`binds-beside: GLOBS`, or `binds-beside: {GLOB: {tests}}`: a matching name set beside this
+    binding, to a value that passes the tests (`AUTHENTICATION_BACKENDS` naming only remote ones)."""
+    if not isinstance(raw, Mapping):
+        names = _globs(raw, "binds-beside", line)
+        return lambda node, c: any(_glob_match(names, name) for name, _ in _bound_beside(node, c))
+    if not raw or not all(isinstance(glob, str) for glob in raw):
+        raise SpecError("`binds-beside` takes name globs, or a mapping of a name glob to value tests",
+                        "binds-beside", line)
+    tests = [((glob,), compile_value_test(spec, "binds-beside")) for glob, spec in raw.items()]
+    return lambda node, c: any(_glob_match(glob, name) and test(value, c)
+                               for name, value in _bound_beside(node, c) for glob, test in tests)
+
+
+def _bound_beside(node: cst.CSTNode, c: Context) -> Iterator[tuple[str, Optional[cst.BaseExpression]]]:
+    """The names set together with this binding, with their values: for a keyword, the call's other
+    keywords (`settings.configure(INSTALLED_APPS=..., DATABASES=...)`, but not
+    `override_settings(INSTALLED_APPS=...)` in a test, which changes one setting for a while); else
+    the module's top-level assignments."""
     if isinstance(node, cst.Arg):
         call = next((site.node for site in c.model.sites if site.kind == "call" and
                      any(arg is node for arg in site.node.args)), None)  # type: ignore[attr-defined]
         if call is not None:
-            yield from (arg.keyword.value for arg in call.args if arg.keyword is not None)
+            yield from ((arg.keyword.value, arg.value) for arg in call.args if arg.keyword is not None)
         return
     for site in c.model.sites:
         if site.kind == "bind" and site.scope is c.model.module_scope and isinstance(site.target, cst.Name):
-            yield site.name
+            yield site.name, site.value
 
 
-def _compares_itself(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression]) -> bool:
-    """Both operands are made from the same one value: `password != password.strip()` and
-    `password.split() != [password]` check a password's form, they verify nothing."""
+def _sides(c: Context) -> tuple[Optional[cst.BaseExpression], Optional[cst.BaseExpression]]:
+    """A comparison's two operands, or what a binding assigns to and the value it assigns."""
+    if "_operands" in c.captures:
+        return c.captures["_operands"]
+    return (c.site.target, c.site.value) if c.site is not None and c.site.kind == "bind" else (None, None)
+
+
+def _from_itself(left: Optional[cst.BaseExpression], right: Optional[cst.BaseExpression], c: Context) -> bool:
+    """Both sides are made from the same one value: `password != password.strip()` and
+    `password.split() != [password]` check a password's form, `u == r.decode(enc)` after
+    `r = u.encode(enc, "replace")` checks that a conversion lost nothing, and `cred.password =
+    cred.password.hex()` changes how a value is written where it already is."""
     if left is None or right is None:
         return False
-    values = _values_read(left)
-    return len(values) == 1 and values == _values_read(right)
+    return not _derivation(left, c).isdisjoint(_derivation(right, c))
 
 
-def _values_read(expr: cst.BaseExpression) -> set[str]:
+def _derivation(expr: cst.BaseExpression, c: Context, depth: int = 3) -> set[str]:
+    """The one name or dotted attribute an expression takes its value from, and those that one
+    was converted from, through locals that one assignment reaches (`r = u.encode(enc)`, `u =
+    s.decode()`: `r`, `u`, `s`), not parameters, which it may not (`if swap: them, us = us, them`);
+    empty when it takes several."""
+    values = _values_read(expr)
+    if len(values) != 1:
+        return set()
+    ((value, read),) = values.items()
+    if depth and "." not in value and c.scope.lookup(value) is c.scope and value not in c.scope.params \
+            and value not in c.scope.opaque:
+        assigned = c.model.reaching(value, c.scope, read)
+        converted = strip_conversions(assigned[0]) if len(assigned) == 1 else None
+        if isinstance(converted, (cst.Name, cst.Attribute)):
+            return {value} | _derivation(converted, c, depth - 1)
+    return {value}
+
+
+def _values_read(expr: cst.BaseExpression) -> dict[str, cst.CSTNode]:
     """The names and dotted attributes an expression takes its value from: `password` for
-    `password.strip()` and `[password]`; a method's name is not one."""
-    found: set[str] = set()
+    `password.strip()` and `[password]`; a method's name is not one, nor the options a conversion
+    is given (`enc` of `u.encode(enc)`); each with a read of it."""
+    found: dict[str, cst.CSTNode] = {}
     pending: list[cst.CSTNode] = [expr]
     while pending:
         node = pending.pop()
         name = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
         if name:
-            found.add(name)
+            found.setdefault(name, node)
         elif isinstance(node, cst.Attribute):  # `make().password`: the value is what `make()` reads
             pending.append(node.value)
         elif isinstance(node, cst.Call):
-            pending.extend(arg.value for arg in node.args)
+            converts = isinstance(node.func, cst.Attribute) and node.func.attr.value in CONVERSION_METHODS
+            if not converts:
+                pending.extend(arg.value for arg in node.args)
             if isinstance(node.func, cst.Attribute):
                 pending.append(node.func.value)
         else:
@@ -1482,13 +1535,13 @@ class Pattern:
 _PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "message", "report-at", "tokens", "severity"}
 
 # A password reaches code through a name containing one of these, or through getpass; as regular
-# expressions over lower-cased bytes (a bare `pass` would match every `pass` statement). `pass` as a
-# word of a name (`db_pass`, `pass_file`) must end or start there: `max_passes`, `bypass_cache` and
+# expressions over lower-cased bytes (a bare `pass` would match every `pass` statement, a quoted one is
+# a key: `{"user": "salt", "pass": "salt"}`). `pass` as a word of a name (`db_pass`, `pass_file`) must end or start there: `max_passes`, `bypass_cache` and
 # `_passthrough` name no password. Each expression starts with its literal, so it is searched for
 # as a substring first.
 PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "pw(?![a-z])(?<![a-z]pw)",
-                   "_pass(?![a-z])", "pass_(?<![a-z]pass_)", "-pass(?![a-z])", "userpass", "adminpass", "rootpass",
-                   "dbpass", "mdp", "senha", "kennwort", "contrase")
+                   "_pass(?![a-z])", "pass_(?<![a-z]pass_)", "-pass(?![a-z])", "[\"']pass[\"']", "userpass", "adminpass",
+                   "rootpass", "dbpass", "mdp", "senha", "kennwort", "contrase")
 
 
 def compile_pattern(raw: Any) -> Pattern:

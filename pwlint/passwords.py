@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, count
+from string import Formatter
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ SOURCE_CALLS = frozenset({"getpass.getpass", "getpass", "getpass.unix_getpass", 
 
 # Methods and functions (by their last name) that convert a value and keep its identity:
 # `password.encode()`, `force_bytes(password)` are the password, `username.lower()` the username.
-_CONVERSION_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold"})
+CONVERSION_METHODS = frozenset({"encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper", "casefold"})
 _CONVERSION_FUNCTIONS = frozenset({
     "str", "bytes", "bytearray", "memoryview", "repr", "unicode", "text_type", "b", "u",
     "to_bytes", "as_bytes", "cast_bytes", "tobytes", "force_bytes", "force_str", "force_text",
@@ -165,7 +166,7 @@ _CONVERSION_FUNCTIONS = frozenset({
 })
 
 # Further methods whose result still carries their receiver's password (padding, templates, splits).
-_TRANSPARENT_METHODS = _CONVERSION_METHODS | {
+_TRANSPARENT_METHODS = CONVERSION_METHODS | {
     "copy",  # `fields = base_fields.copy()`
     "replace", "ljust", "rjust", "zfill", "expandtabs", "translate", "format", "format_map",
     "get_secret_value",
@@ -213,13 +214,16 @@ _RECORD = re.compile(r"(?i)^_*(\w+_)?(self|cls|user|users|u|account|member|custo
 # `"%(password)s" % mapping` and `"{password}".format(**mapping)` pull a password out of a mapping by name.
 _PERCENT_FIELDS = re.compile(r"%\((\w+)\)")
 _FORMAT_FIELDS = re.compile(r"\{(\w+)[^{}]*\}")
+# A `str.format` field's argument (`2`, `user`, empty when numbered automatically) and the first key
+# or attribute read of it (`[username]`, `.host`)
+_FIELD_ACCESS = re.compile(r"([^.\[]*)(?:\[([^\]]*)\]|\.(\w+))?")
 
 
 def strip_conversions(expr: cst.BaseExpression) -> cst.BaseExpression:
     """The value under its conversions: `username.encode()` and `str(email)` are `username`, `email`."""
     while isinstance(expr, cst.Call):
         func = expr.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _CONVERSION_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in CONVERSION_METHODS:
             expr = func.value
         elif isinstance(func, cst.Name) and func.value in _CONVERSION_FUNCTIONS and expr.args:
             expr = expr.args[0].value
@@ -240,6 +244,7 @@ _KEYED_READERS = re.compile(
 _PLACEHOLDER = re.compile(
     r"^(\s*|[*xX#.\-_?!]+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w*\)?s|\{\w*\}|\{\{.*\}\}|(?i:none|null|"
     r"passwords?|passwd|pwd|pass|(your|my)[_ -]?password|\*+|unavailable|unknown|unset|not[ _-]?set|n/a"
+    r"|undefined|deprecated|obsolete"  # an option's sentinel: `password: str = "Deprecated"`
     r"|no[ _-]?(password|passwd|pwd|pass)[ _-]?(set|given|provided|defined)))$"  # `"NOPASSWORDSET"`
     r"|(?i:.*?(^|[^a-z])(hidden|masked|redacted|censored|obfuscated|omitted|removed)([^a-z]|$))"
 )
@@ -274,6 +279,13 @@ _PROSE_WORDS = frozenset({"your", "the", "of", "for", "to", "an", "is", "are", "
 _SELECTOR = re.compile(r"\[\s*(type|name|id)\s*=")
 _DECORATION = "#.<>[]{}()$%:*_-!@ "
 _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
+# Where a password is to be found, not the password: a directive (`"@oracle:use_keyring"`,
+# `"@kerberos"`) or a reference to a secret source (`"env:DB_PASSWORD"`, `"keyring:mail"`)
+_SECRET_REFERENCE = re.compile(r"^(@[a-z]{5,}(_[a-z]+)*(:.*)?|(?i:env|environ|keyring|vault|secrets?|cmd|command|exec|eval):\S.*)$")
+# The first word of a constant that names a key, not a value: `CONF_PASSWORD = "password"`, Home
+# Assistant's `CONF_KNX_KNXKEY_PASSWORD = "knxkeys_password"`
+_LOWER_WORDS = re.compile(r"^[a-z]+([_.\-][a-z]+)*$")
+_KEY_CONSTANT_WORDS = frozenset({"conf", "config", "cfg", "key", "field", "attr", "option", "opt", "param", "arg", "setting"})
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _MARKER_NAME = re.compile(r"^[A-Z]+(_[A-Z]+)+$")  # words only: a password has digits or lower case
 _CAMEL_NAME = re.compile(r"^[a-z]+([A-Z][a-z]+)+$")  # an attribute's name: LDAP's `userPassword`, `unicodePwd`
@@ -386,6 +398,8 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
         return False
     if _is_prose(bare):
         return False
+    if name is not None and _defaults(bare, name):
+        return True  # a default credential: `DEFAULT_PASSWORD = "password"`
     if name is not None and (_spells(text, name) or _labels(bare, name)):
         return False
     if _MARKER_NAME.match(bare) or (_CONSTANT_NAME.match(bare) or _CAMEL_NAME.match(bare)) and any(
@@ -394,7 +408,13 @@ def is_secret_text(text: "str | bytes", name: Optional[str] = None) -> bool:
     return not (is_placeholder_text(bare) or is_placeholder_text(bare.strip(_DECORATION)) or _SELECTOR.search(bare)
                 or _FORMAT_MARKERS.search(text) or _PASSWORD_HASH.match(text)
                 or _NAMES_SOMETHING.match(bare) or _SETTING_TEXT.match(bare) or _ALGORITHM_TEXT.match(bare)
-                or _is_fragment(bare))
+                or _SECRET_REFERENCE.match(bare) or _is_fragment(bare))
+
+
+def _defaults(text: str, name: str) -> bool:
+    """A name for a default (`DEFAULT_PASSWORD`, `PULP_DEFAULT_ADMIN_PASSWORD`) bound to the word
+    password itself: a device's or service's default credential, not a key or a placeholder."""
+    return text.lower() in _PASSWORD_WORDS and "default" in name_words(name)
 
 
 def _is_prose(text: str) -> bool:
@@ -438,6 +458,8 @@ def _spells(text: str, name: str) -> bool:
     if not _IDENTIFIER_LIKE.match(text):
         return False
     words, named = name_words(text), name_words(name)
+    if name.isupper() and named[0] in _KEY_CONSTANT_WORDS and _LOWER_WORDS.match(text):
+        return True  # a key's constant: `CONF_KNX_KNXKEY_PASSWORD = "knxkeys_password"`
     if name.isupper() and len(words) < len(named) and _ends_alike(named, words):
         return True  # a key named by the constant, less its prefix: `CONF_API_PASSWORD = "api_password"`
     if not name.isupper() and _SEPARATED.search(text) and _ends_alike(named, words):
@@ -927,15 +949,35 @@ class PasswordOracle:
             field_name = _template_field(func.value, _FORMAT_FIELDS)
             if field_name and (method == "format_map" or any(arg.star == "**" for arg in call.args)):
                 return _embedded(self._source(field_name, call))
-            return _embedded(self.carries(func.value, scope) or self._first([arg.value for arg in call.args], scope))
+            fields = _format_fields(func.value) if method == "format" and not any(arg.star for arg in call.args) else None
+            if fields is None:
+                return _embedded(self.carries(func.value, scope) or self._first([arg.value for arg in call.args], scope))
+            return _embedded(self._formatted(call, fields, scope))
         if method in _TRANSPARENT_METHODS:
             return self.carries(func.value, scope)
+        if method.startswith("with_") and is_password_name(method):
+            # a copy with the password it is given (yarl's `url.with_password("xxxxxxxx")` masks one)
+            return _embedded(self._first([arg.value for arg in call.args], scope))
         if _KEYED_READERS.match(method) and call.args:
             key = call.args[0].value
             if isinstance(key, cst.SimpleString):
                 text = key.evaluated_value
                 return self._source(text, call) if isinstance(text, str) and is_password_name(text) else None
         return False
+
+    def _formatted(self, call: cst.Call, fields: dict[str, set[str]], scope: Scope) -> Optional[Flow]:
+        """What `template.format(...)` takes from its arguments: an argument the template names
+        whole (`{0}`, `{}`, `{user}`) is in the text; of one it only indexes (`{2[username]}`), only
+        the keys it reads, so `"{0[user]}@{0[host]}".format(kwargs)` holds no password from kwargs."""
+        whole = []
+        for index, arg in enumerate(call.args):
+            key = arg.keyword.value if arg.keyword is not None else str(index)
+            for accessor in fields.get(key, ()):
+                if not accessor:
+                    whole.append(arg.value)
+                elif self._password_name(accessor):
+                    return self._source(accessor, call)
+        return self._first(whole, scope)
 
     def _through(self, callee: "Callee", call: cst.Call, scope: Scope) -> Optional[Flow]:
         """A call to a project function carries what its summary says, given this call's arguments."""
@@ -1053,6 +1095,33 @@ def _template_field(expr: cst.BaseExpression, fields: "re.Pattern[str]") -> Opti
             if is_password_name(field_name):
                 return str(field_name)
     return None
+
+
+def _format_fields(template: cst.BaseExpression) -> Optional[dict[str, set[str]]]:
+    """For a literal `str.format` template, the arguments its fields read, by position (`"0"`) or
+    keyword, each with the first key or attribute read of it (`""`: the argument whole). None when
+    the template is no literal or is malformed."""
+    if not isinstance(template, (cst.SimpleString, cst.ConcatenatedString)):
+        return None
+    text = template.evaluated_value
+    if not isinstance(text, str):
+        return None
+    fields: dict[str, set[str]] = {}
+    try:
+        _read_fields(text, fields, count(), 2)
+    except ValueError:  # a `{` or `}` unmatched
+        return None
+    return fields
+
+
+def _read_fields(text: str, fields: dict[str, set[str]], automatic: "Iterator[int]", depth: int) -> None:
+    for _, name, spec, _ in Formatter().parse(text):
+        if name is None:
+            continue
+        argument, key, attribute = _FIELD_ACCESS.match(name).groups()  # type: ignore[union-attr]
+        fields.setdefault(argument or str(next(automatic)), set()).add(key or attribute or "")
+        if spec and depth:  # `{value:{width}}`: the width is a field too
+            _read_fields(spec, fields, automatic, depth - 1)
 
 
 def _encoded(flow: Optional[Flow], encoding: str) -> Optional[Flow]:
