@@ -211,9 +211,8 @@ _DERIVED_WORDS = frozenset({"hash", "hashed", "digest", "hmac", "salt", "encoded
 _RECORD = re.compile(r"(?i)^_*(\w+_)?(self|cls|user|users|u|account|member|customer|profile|instance|obj|record|rec|row|"
                      r"entry|person|admin|owner|principal|identity|model)(_?obj(ect)?|\d+)?$")  # `from_user`, `userobj`
 
-# `"%(password)s" % mapping` and `"{password}".format(**mapping)` pull a password out of a mapping by name.
+# `"%(password)s" % mapping` pulls a password out of a mapping by name.
 _PERCENT_FIELDS = re.compile(r"%\((\w+)\)")
-_FORMAT_FIELDS = re.compile(r"\{(\w+)[^{}]*\}")
 # A `str.format` field's argument (`2`, `user`, empty when numbered automatically) and the first key
 # or attribute read of it (`[username]`, `.host`)
 _FIELD_ACCESS = re.compile(r"([^.\[]*)(?:\[([^\]]*)\]|\.(\w+))?")
@@ -284,7 +283,6 @@ _IDENTIFIER_LIKE = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _SECRET_REFERENCE = re.compile(r"^(@[a-z]{5,}(_[a-z]+)*(:.*)?|(?i:env|environ|keyring|vault|secrets?|cmd|command|exec|eval):\S.*)$")
 # The first word of a constant that names a key, not a value: `CONF_PASSWORD = "password"`, Home
 # Assistant's `CONF_KNX_KNXKEY_PASSWORD = "knxkeys_password"`
-_LOWER_WORDS = re.compile(r"^[a-z]+([_.\-][a-z]+)*$")
 _KEY_CONSTANT_WORDS = frozenset({"conf", "config", "cfg", "key", "field", "attr", "option", "opt", "param", "arg", "setting"})
 _CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _MARKER_NAME = re.compile(r"^[A-Z]+(_[A-Z]+)+$")  # words only: a password has digits or lower case
@@ -458,7 +456,7 @@ def _spells(text: str, name: str) -> bool:
     if not _IDENTIFIER_LIKE.match(text):
         return False
     words, named = name_words(text), name_words(name)
-    if name.isupper() and named[0] in _KEY_CONSTANT_WORDS and _LOWER_WORDS.match(text):
+    if name.isupper() and named[0] in _KEY_CONSTANT_WORDS and is_field_name(text):
         return True  # a key's constant: `CONF_KNX_KNXKEY_PASSWORD = "knxkeys_password"`
     if name.isupper() and len(words) < len(named) and _ends_alike(named, words):
         return True  # a key named by the constant, less its prefix: `CONF_API_PASSWORD = "api_password"`
@@ -647,7 +645,7 @@ class PasswordOracle:
             if isinstance(expr.operator, cst.Modulo):
                 if isinstance(expr.left, cst.SimpleString) and _PASSWORD_HASH.match(str(expr.left.evaluated_value)):
                     return None  # a stored hash put together from its parts: `"sha1$%s$%s" % (salt, digest)`
-                field_name = _template_field(expr.left, _PERCENT_FIELDS)
+                field_name = _percent_field(expr.left)
                 if field_name:
                     return _embedded(self._source(field_name, expr))
                 return _embedded(self.carries(expr.left, scope) or self.carries(expr.right, scope))
@@ -946,11 +944,12 @@ class PasswordOracle:
         if method == "join":
             return _embedded(self._first([arg.value for arg in call.args], scope))
         if method in ("format", "format_map"):
-            field_name = _template_field(func.value, _FORMAT_FIELDS)
-            if field_name and (method == "format_map" or any(arg.star == "**" for arg in call.args)):
-                return _embedded(self._source(field_name, call))
-            fields = _format_fields(func.value) if method == "format" and not any(arg.star for arg in call.args) else None
-            if fields is None:
+            fields = _format_fields(func.value)
+            if fields is not None and (method == "format_map" or any(arg.star == "**" for arg in call.args)):
+                named = next((field for field in fields if self._password_name(field)), None)
+                if named:  # `"{password}".format(**mapping)` pulls a password out of a mapping by name
+                    return _embedded(self._source(named, call))
+            if fields is None or method == "format_map" or any(arg.star for arg in call.args):
                 return _embedded(self.carries(func.value, scope) or self._first([arg.value for arg in call.args], scope))
             return _embedded(self._formatted(call, fields, scope))
         if method in _TRANSPARENT_METHODS:
@@ -1085,13 +1084,13 @@ def _given_or_called(source: cst.CSTNode, function: Scope) -> bool:
     return not isinstance(source, cst.Attribute)
 
 
-def _template_field(expr: cst.BaseExpression, fields: "re.Pattern[str]") -> Optional[str]:
-    """The password field a format template pulls from a mapping (`'%(password)s'`), if any."""
+def _percent_field(expr: cst.BaseExpression) -> Optional[str]:
+    """The password field a `%` template pulls from a mapping (`'%(password)s'`), if any."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         text = expr.evaluated_value
         if isinstance(text, bytes):
             text = text.decode("latin-1")
-        for field_name in fields.findall(text or ""):
+        for field_name in _PERCENT_FIELDS.findall(text or ""):
             if is_password_name(field_name):
                 return str(field_name)
     return None
