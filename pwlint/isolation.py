@@ -22,9 +22,10 @@ import pickle
 import signal
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 Started = Callable[[str], None]  # the work calls it with each file it starts on; "" for work past the files
 Work = Callable[[Any, Started], Any]  # (payload, started) -> a picklable result, in the worker
@@ -300,6 +301,20 @@ def collect_rarely() -> None:
     way, collects after 200,000 allocations; so does pwlint, for a few MB of cycles kept longer
     (peak RSS 181 MB before, 183 MB after, with the tests)."""
     gc.set_threshold(200_000, 30, 30)
+
+
+@contextmanager
+def uncollected() -> Iterator[None]:
+    """No garbage collection while the models are made: each file's tree and model live until the
+    scan ends, so a collection in between only walks objects that stay (Django 5.1.4 with its
+    tests: 0.2 s of 2.5 s), and parsing leaves next to no cycles to wait for the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _context() -> Any:

@@ -37,9 +37,10 @@ else:
     from pwlint._lazy import cst  # libcst loads on first use, not when rules load
 
 from pwlint.constants import UNKNOWN, class_named, fold
-from pwlint.names import ModuleModel, Scope, Site, descendants, dotted, terminal_name
+from pwlint.names import ModuleModel, Scope, Site, children, descendants, dotted, terminal_name
 from pwlint.passwords import (CONVERSION_METHODS, SOURCE_CALLS, Flow, PasswordOracle, computes_digest, is_enumeration,
-                              is_field_name, is_password_name, is_placeholder_text, is_secret_text, strip_conversions)
+                              is_field_name, is_key_spelling, is_password_name, is_placeholder_text, is_secret_text,
+                              strip_conversions)
 from pwlint.rule_regex import RuleRegex
 
 if TYPE_CHECKING:
@@ -238,7 +239,8 @@ def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
     "smtp_password": "mail_settings"}`, a form's fields to their section), not counting the user's
     name (`{"user": "salt", "pass": "salt", "db": "salt"}` is a default login), or the text is a field's
     name and so are the texts of two other entries (`{"login": "login_username", "password":
-    "login_password", "url": "login_uri"}`, where an export keeps each field; but an environment
+    "login_password", "url": "login_uri"}`, where an export keeps each field; `{"ldap_uri": "LDAPURI",
+    "ldap_password": "BINDPW", ...}`, a form's fields to a setting's keys; but an environment
     variable's value, `{"APP_PASSWORD": "test_password", ...}`, is the password). One is not enough:
     `{"user": "admin1!", "password": "admin1!", "password2": "admin1!"}` is a credential."""
     site = ctx.site
@@ -252,10 +254,10 @@ def _shared_in_dict(value: Optional[cst.BaseExpression], ctx: Context) -> bool:
             entries = [element for element in node.elements if isinstance(element, cst.DictElement)]
             shared = sum(_literal_text(element.value) == text and _names_other(_literal_text(element.key) or "password")
                          for element in entries)
-            names = sum(element is not site.node and is_field_name(_literal_text(element.value)) for element in entries)
+            names = sum(element is not site.node and is_key_spelling(_literal_text(element.value)) for element in entries)
             key = _literal_text(site.node.key) or ""  # type: ignore[attr-defined]
-            return shared >= 2 or (is_field_name(text) and names >= 2 and not key.isupper())  # not the environment's
-        pending.extend(node.children)
+            return shared >= 2 or (is_key_spelling(text) and names >= 2 and not key.isupper())  # not the environment's
+        pending.extend(children(node))
     return False
 
 
@@ -448,7 +450,7 @@ def _uses(expr: cst.CSTNode, globs: Sequence[str], c: "Context", depth: int = 0)
         name = c.model.qualified_name(target, c.scope) or dotted(target) or ""
         if _glob_match(globs, name + ("" if isinstance(expr, cst.Call) else ".__getitem__")):
             return True
-    return any(_uses(child, globs, c, depth + 1) for child in expr.children)
+    return any(_uses(child, globs, c, depth + 1) for child in children(expr))
 
 
 def _code_matches(pattern: RuleRegex, expr: cst.BaseExpression, c: "Context") -> bool:
@@ -551,7 +553,7 @@ def string_literals(node: cst.CSTNode) -> list[cst.CSTNode]:
     `redact` masks. The parts of an implicit concatenation are separate literals."""
     if isinstance(node, (cst.SimpleString, cst.FormattedString)):
         return [node]
-    return [literal for child in node.children for literal in string_literals(child)]
+    return [literal for child in children(node) for literal in string_literals(child)]
 
 
 def _code(ctx: Context, expr: Optional[cst.BaseExpression]) -> str:
@@ -977,10 +979,20 @@ def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Ite
             yield from (terminal_name(target.target) or "" for target in small.targets)
         elif isinstance(small, cst.AnnAssign) and small is not node and small.value is not None:
             yield terminal_name(small.target) or ""
-    for arg in (inner for part in parts for inner in descendants(part)):
-        if isinstance(arg, cst.Arg) and arg.keyword is not None and arg is not node and any(
-                inner is node for inner in descendants(arg.value)):
-            yield arg.keyword.value
+    yield from _keywords_above(node, parts)
+
+
+def _keywords_above(node: cst.CSTNode, roots: Sequence[cst.CSTNode]) -> tuple[str, ...]:
+    """The keywords of the arguments on the way down from `roots` to `node` (its own left out)."""
+    pending: list[tuple[cst.CSTNode, tuple[str, ...]]] = [(root, ()) for root in roots]
+    while pending:
+        current, keywords = pending.pop()
+        if current is node:
+            return keywords
+        if isinstance(current, cst.Arg) and current.keyword is not None:
+            keywords = (*keywords, current.keyword.value)
+        pending.extend((child, keywords) for child in children(current))
+    return ()
 
 
 def _binds_beside(raw: Any, line: int) -> Condition:
@@ -1068,7 +1080,7 @@ def _values_read(expr: cst.BaseExpression) -> dict[str, cst.CSTNode]:
             if isinstance(node.func, cst.Attribute):
                 pending.append(node.func.value)
         else:
-            pending.extend(node.children)
+            pending.extend(children(node))
     return found
 
 
@@ -1213,7 +1225,7 @@ def _ifs_around(node: cst.CSTNode, root: cst.CSTNode) -> list[cst.If]:
         current, ifs = pending.pop()
         if current is node:
             return list(ifs)
-        for child in current.children:
+        for child in children(current):
             inside = ifs + (current,) if isinstance(current, cst.If) and child is current.body else ifs
             pending.append((child, inside))
     return []
@@ -1322,7 +1334,7 @@ def _converting_field(model: ModuleModel, owner: Scope, name: str, c: Context, g
         elif inner and isinstance(node, cst.Name) and _own_type(node, model, owner):
             return True
         else:
-            pending.extend((child, inner) for child in node.children)
+            pending.extend((child, inner) for child in children(node))
     return False
 
 
@@ -1432,7 +1444,7 @@ def _is_carrier(expr: cst.CSTNode) -> bool:
 def _mentions(expr: cst.CSTNode, node: cst.CSTNode, names: set[str]) -> bool:
     if expr is node or (_is_carrier(expr) and spelled(expr) in names):
         return True
-    return any(_mentions(child, node, names) for child in expr.children)
+    return any(_mentions(child, node, names) for child in children(expr))
 
 
 def _only(raw: Mapping[str, Any], allowed: set[str]) -> None:

@@ -127,7 +127,14 @@ _NOT_PASSWORD_AFTER = frozenset({"host", "hostname", "port", "server", "spn", "m
                                  # `passcode_in_password`), but `source_password` and `sign_in_password` are ones
                                  "source", "sources", "protected", "in",
                                  # a form's button (`"password_send": "Send"`), but `send_password` is one
-                                 "send", "submit", "button", "btn"})
+                                 "send", "submit", "button", "btn",
+                                 # what a KDF made of one (`pwd_derived = kdf.derive(passphrase)`), but a
+                                 # `derived_password` is one (a site's, from a master password)
+                                 "derived",
+                                 # a query's lookup of the stored column (`password__startswith="sha1$"`
+                                 # picks rows by their hash's scheme), but `password__exact` names one
+                                 "startswith", "istartswith", "endswith", "iendswith", "contains", "icontains",
+                                 "regex", "iregex", "isnull"})
 
 # Called functions whose names mention passwords but return something else.
 _NOT_SOURCE_VERBS = frozenset({
@@ -290,6 +297,7 @@ _CAMEL_NAME = re.compile(r"^[a-z]+([A-Z][a-z]+)+$")  # an attribute's name: LDAP
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
+_SETTING_KEY = re.compile(r"^[A-Z]{3,}(?:_[A-Z0-9]+)*$")
 # Calls that make a path: a name bound only to one (`f_pass = Path(base_dir, PASS_FILE)`, `pwd =
 # os.getcwd()`, the shell's print-working-directory) names a file, not a password.
 _PATH_CALLS = frozenset({"os.getcwd", "os.getcwdb", "pathlib.Path.cwd", "pathlib.Path", "pathlib.PurePath",
@@ -417,9 +425,11 @@ def _defaults(text: str, name: str) -> bool:
 
 def _is_prose(text: str) -> bool:
     """A sentence for people (a form's help text: "AccessKey secret of your Alibaba Cloud account"),
-    not a passphrase: five words or more, with the small words sentences are made of."""
+    not a passphrase: five words or more, with the small words sentences are made of, or three
+    with two of them (a reply shown where a password would be: "Please check your emails")."""
     words = text.lower().split()
-    return len(words) >= 5 and not _PROSE_WORDS.isdisjoint(words)
+    small = len(_PROSE_WORDS.intersection(words))
+    return len(words) >= 5 and small >= 1 or len(words) >= 3 and small >= 2
 
 
 def _labels(text: str, name: str) -> bool:
@@ -431,6 +441,11 @@ def _labels(text: str, name: str) -> bool:
 def is_field_name(text: Optional[str]) -> bool:
     """Text that reads as the name of a field or column (`login_password`, `wifi-security.psk`)."""
     return bool(text and _FIELD_NAME.match(text))
+
+
+def is_key_spelling(text: Optional[str]) -> bool:
+    """Text spelled as a field's name (`login_password`) or a setting's key (`BINDPW`, `LDAP_URI`)."""
+    return is_field_name(text) or bool(text and _SETTING_KEY.match(text))
 
 
 def is_placeholder_text(text: str) -> bool:
@@ -687,8 +702,8 @@ class PasswordOracle:
         if assume is not None and owner is assume.scope and name in owner.params:
             if name != assume.param:
                 return None
-            values, hashed = self._reaching(owner, name, node)
-            if hashed:
+            values, replaced = self._reaching(owner, name, node)
+            if replaced:
                 return self._first(values, owner)
             return Flow(name, (Step(self.model, owner.params[name], f"parameter `{name}`"),), param=name)
         if owner is not None and name in owner.caught:
@@ -708,10 +723,10 @@ class PasswordOracle:
             if isinstance(node, cst.Name) and self.names_no_password(node, scope):
                 return None
             if owner is not None and owner.kind == "function" and isinstance(node, cst.Name):
-                values, hashed = self._reaching(owner, name, node)
+                values, replaced = self._reaching(owner, name, node)
                 # (a name also bound by unpacking, a loop or `with` may hold a password there:
                 # `name, password = auth` beside `password = None`)
-                if (hashed or name not in owner.params and name not in owner.opaque) and _no_passwords(values):
+                if (replaced or name not in owner.params and name not in owner.opaque) and _no_passwords(values):
                     return None
             # named so: a password whatever its value, but its source is where that value came from
             # (a local value only: a password-named parameter is where this function's flow starts)
@@ -758,18 +773,20 @@ class PasswordOracle:
         if isinstance(read, cst.Name) and any(is_password_name(key) or key in owner.filled_keys.get(name, ())
                                               for key in self.model.scrubbed.get(read, ())):
             return None  # the password was taken out before the read
-        values, hashed = self._reaching(owner, name, read)
+        values, replaced = self._reaching(owner, name, read)
         fills = self.model.filled_before.get(read, -1) if isinstance(read, cst.Name) else -1
-        return self._memoised((id(owner.node), name, tuple(map(id, values)), fills, hashed), lambda: self._first(
+        return self._memoised((id(owner.node), name, tuple(map(id, values)), fills, replaced), lambda: self._first(
             values, owner) or self._filled(owner, name, read) or (
-            self._param_carries(owner, name) if name in owner.params and not hashed else None))
+            self._param_carries(owner, name) if name in owner.params and not replaced else None))
 
     def _reaching(self, owner: Scope, name: str, read: Optional[cst.CSTNode]) -> tuple[list[cst.BaseExpression], bool]:
-        """The values of a local that reach the read, and whether a hash of what it held replaced it
-        before the read on every path (`password = ctx.hash(password)`): then what it held before, a
-        parameter's value too, reaches the read no more. Any other rewrite (`key = to_str(key)`) may
-        hand it on, so what it held still reaches."""
+        """The values of a local that reach the read, and whether what it held before, a parameter's
+        value too, reaches the read no more: a value made without it (`value = hexlify(iv) + ":" +
+        hexlify(v)`) or a hash of it (`password = ctx.hash(password)`) replaced it before the read on
+        every path. Any other rewrite (`key = to_str(key)`) may hand it on, so what it held still reaches."""
         values = self.model.reaching(name, owner, read)
+        if isinstance(read, cst.Name) and read in self.model.replaced:
+            return values, True
         rewrite = self.model.rewritten.get(read) if isinstance(read, cst.Name) else None
         if rewrite is None or not computes_digest(rewrite):
             return values, False
@@ -978,12 +995,27 @@ class PasswordOracle:
                     return self._source(accessor, call)
         return self._first(whole, scope)
 
+    def _asked_field(self, callee: "Callee", call: cst.Call, keys: tuple[str, ...], scope: Scope) -> Optional[str]:
+        """The key a call hands a getter to look a value up by: its text, or the name it is read
+        from (`get_tokeninfo(uid_attribute)`, which names no password); None if it hands none."""
+        assert self.program is not None
+        for param in keys:
+            arg = self.program.argument(call, callee.scope, param, callee.offset)
+            if arg is None:
+                continue
+            value = fold(arg, self.model, scope, self.program.constant)
+            return value if isinstance(value, str) else terminal_name(arg) or ""
+        return None
+
     def _through(self, callee: "Callee", call: cst.Call, scope: Scope) -> Optional[Flow]:
         """A call to a project function carries what its summary says, given this call's arguments."""
         assert self.program is not None
         summary = self.program.summary(callee)
         name = callee.scope.name
         if summary.intrinsic is not None:
+            asked = self._asked_field(callee, call, summary.keys, scope)
+            if asked is not None:  # a getter gives the field it is asked for (`get_info("user")`, `get_info(attr)`)
+                return self._source(asked, call) if self._password_name(asked) else None
             return summary.intrinsic.then(Step(self.model, call, f"returned by `{name}()`", kind="return"))
         for param, encoded in summary.passthrough:
             arg = self.program.argument(call, callee.scope, param, callee.offset)
@@ -1020,6 +1052,23 @@ def _is_path(expr: Optional[cst.BaseExpression], model: ModuleModel, scope: Scop
         return (model.qualified_name(expr.func, scope) or "") in _PATH_CALLS
     name = terminal_name(expr)
     return name is not None and not _PATH_WORDS.isdisjoint(name_words(name))
+
+
+def lookup_parameters(function: Scope) -> tuple[str, ...]:
+    """The parameters a function looks a value up by: a subscript's key (`self.settings[name]`) or
+    a keyed reader's first argument (`tokeninfo.get(key, default)`)."""
+    found: set[str] = set()
+    for node in descendants(function.node):
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key: Optional[cst.BaseExpression] = node.slice[0].slice.value
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.args \
+                and _KEYED_READERS.match(node.func.attr.value):
+            key = node.args[0].value
+        else:
+            continue
+        if isinstance(key, cst.Name) and key.value in function.params:
+            found.add(key.value)
+    return tuple(sorted(found))
 
 
 def _no_passwords(values: list[cst.BaseExpression]) -> bool:

@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
-from pwlint.names import child_fields
+from pwlint.names import descendants
 from pwlint.parsing import LINE_BREAK
 from pwlint.slicing import Layout
 
@@ -72,7 +72,7 @@ class Positions:
             path, statement, block = next(self._unowned, ((), None, None))
             if statement is None:
                 return None
-            for member in _subtree(statement, block):
+            for member in descendants(statement, block):
                 self._owners[id(member)] = path
         return self._owners[id(node)]
 
@@ -184,20 +184,3 @@ def _render(statement: cst.CSTNode, indents: list[str], target: cst.CSTNode, mod
 def _indent(block: Optional[cst.IndentedBlock], module: cst.Module) -> str:
     assert block is not None  # a statement's path runs through the bodies of functions and classes
     return module.default_indent if block.indent is None else block.indent
-
-
-def _subtree(root: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> list[cst.CSTNode]:
-    """`root` and the nodes under it, except those under `stop`."""
-    found, pending = [], [root]
-    while pending:
-        node = pending.pop()
-        found.append(node)
-        if node is stop:
-            continue
-        for name in child_fields(type(node)):
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                pending.append(value)
-            elif isinstance(value, (tuple, list)):
-                pending.extend(item for item in value if isinstance(item, cst.CSTNode))
-    return found

@@ -15,7 +15,10 @@ A file is parsed when its bytes (lower-cased) show that it can
 - **define a base of the classes of a file that reads a password attribute of `self` it never
   sets**, and the bases of those bases: a plugin's `self.password` is often set by the `__init__`
   of a base class every plugin shares, in a file that never names a password (`class
-  NotifyTwist(NotifyBase)`, where `NotifyBase` derives from `URLBase`).
+  NotifyTwist(NotifyBase)`, where `NotifyBase` derives from `URLBase`);
+- **define a property's setter for an attribute a chosen file assigns**: what is stored is what
+  the setter makes of the value (`auth_config.payload = {"password": pw}`, where the model's
+  `@payload.setter` encrypts it), and the rules ask the setter's class before they report.
 
 Within a chosen file, `slicing.py` makes the same tests of each top-level definition and method
 (`Focus` carries the tokens and the called names), and libcst parses only those that pass.
@@ -69,6 +72,7 @@ _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.so
 _CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")
 _BASE_ROUNDS = 4
 # `self.password` read, or assigned (`self.password = ...`, not `==`)
+_SETTER = re.compile(rb"@([A-Za-z_][A-Za-z0-9_]*)\.setter\b")
 _SELF_ATTRIBUTE = re.compile(rb"self\.([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=))?")
 # A module and the names a file imports from it: those an `__init__.py` may re-export (`from .crypto
 # import (hash_value,\n salt)`), the module a base class comes from (`from .base import NotifyBase`).
@@ -94,6 +98,7 @@ class Facts:
     # the classes its top-level classes derive from, by their last names, if it reads a password
     # attribute of `self` that it never sets (a base class sets it)
     bases: frozenset[bytes]
+    setters: frozenset[bytes] = frozenset()  # the attributes it defines a property's setter for
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class Focus:
     called: frozenset[str]  # top-level names some file calls with a password among the arguments
     scoped: "TokenGroup"  # the calls some pattern's `calls` condition looks for in a site's scope
     bases: frozenset[str] = frozenset()  # classes a chosen file's classes derive from, directly or not
+    setters: frozenset[str] = frozenset()  # attributes a chosen file assigns that some file has a setter for
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,8 @@ class Prefilter:
         triage = self.triage(data)
         inherits = triage.password and _inherits_password(data)
         return Facts(triage, frozenset(_called_with_password(data)) if triage.password else frozenset(),
-                     frozenset(_top_level_definitions(data)), frozenset(_bases(data)) if inherits else frozenset())
+                     frozenset(_top_level_definitions(data)), frozenset(_bases(data)) if inherits else frozenset(),
+                     setters_in(data))
 
     def select(self, files: Mapping[str, bytes], known: Optional[MutableMapping[bytes, Facts]] = None,
                digests: Optional[Mapping[str, bytes]] = None) -> Selection:
@@ -178,9 +185,12 @@ class Prefilter:
                 chosen.add(path)  # a re-export (`from .crypto import hash_value`) that resolves such a call
         derived, bases = _bases_of(chosen, facts, files)
         chosen |= derived
+        setters = _assigned_with_setters(chosen, facts, files)
+        chosen |= {path for path, fact in facts.items() if fact.setters & setters}
         return Selection(chosen, Focus(self._password, self._standalone,
                                        frozenset(name.decode("ascii") for name in called), self._scoped,
-                                       frozenset(name.decode("ascii") for name in bases)))
+                                       frozenset(name.decode("ascii") for name in bases),
+                                       frozenset(name.decode("ascii") for name in setters)))
 
     def _facts(self, files: Mapping[str, bytes], known: Optional[MutableMapping[bytes, Facts]],
                digests: Optional[Mapping[str, bytes]]) -> dict[str, Facts]:
@@ -296,6 +306,21 @@ def _bases_of(chosen: set[str], facts: Mapping[str, Facts], files: Mapping[str, 
         if not pending:
             break
     return found, kept
+
+
+def setters_in(data: bytes) -> frozenset[bytes]:
+    """The attributes a file defines a property's setter for (`@payload.setter`)."""
+    return frozenset(_SETTER.findall(data)) if b".setter" in data else frozenset()
+
+
+def _assigned_with_setters(chosen: set[str], facts: Mapping[str, Facts], files: Mapping[str, bytes]) -> set[bytes]:
+    """The attributes that some file not chosen defines a setter for and a chosen file assigns
+    (`obj.payload = ...`)."""
+    names = {name for path, fact in facts.items() if path not in chosen for name in fact.setters}
+    if not names:
+        return set()
+    assigned = re.compile(rb"\.(" + b"|".join(map(re.escape, sorted(names))) + rb")[ \t]*=(?!=)")
+    return {match for path in chosen for match in assigned.findall(files[path])}
 
 
 def _importing(data: bytes, name: bytes) -> list[bytes]:

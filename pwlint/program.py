@@ -26,7 +26,8 @@ import libcst as cst
 
 from pwlint.constants import UNKNOWN, assigned_value
 from pwlint.names import ModuleModel, Scope, descendants, dotted
-from pwlint.passwords import Assumption, Cycles, Flow, PasswordOracle, binds_pwd_to_path, computes_digest
+from pwlint.passwords import (Assumption, Cycles, Flow, PasswordOracle, binds_pwd_to_path, computes_digest,
+                              lookup_parameters)
 from pwlint.positions import Positions
 
 
@@ -53,6 +54,9 @@ class Summary:
 
     intrinsic: Optional[Flow]  # a password the function returns whatever its arguments
     passthrough: tuple[tuple[str, str], ...]  # (parameter, encoding) pairs that reach a return value
+    # the parameters it looks a value up by (`info.get(key)`, `self.settings[name]`), if it returns
+    # a password of its own: a getter that returns the field it is asked for by name
+    keys: tuple[str, ...] = ()
 
 
 _NO_SUMMARY = Summary(None, ())
@@ -390,7 +394,9 @@ class Program:
             flow = self._returned(model, function, param)
             if flow is not None and flow.param == param:
                 passthrough.append((param, flow.encoded))
-        return Summary(intrinsic if intrinsic is not None and not intrinsic.param else None, tuple(passthrough))
+        if intrinsic is None or intrinsic.param:
+            return Summary(None, tuple(passthrough))
+        return Summary(intrinsic, tuple(passthrough), lookup_parameters(function))
 
     def _returned(self, model: ModuleModel, function: Scope, param: Optional[str]) -> Optional[Flow]:
         oracle = PasswordOracle(model, self, Assumption(function, param))

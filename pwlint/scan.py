@@ -347,7 +347,7 @@ def _analyse_files(settings: Settings, loaded: LoadedRules, contents: dict[str, 
         return _Analysed([], [], 0, [])
     focus = selection.focus
     chosen = {**_result_settings(settings, loaded), "called": sorted(focus.called) if focus else None,
-              "bases": sorted(focus.bases) if focus else None}
+              "bases": sorted(focus.bases) if focus else None, "setters": sorted(focus.setters) if focus else None}
     chosen_digests = {path: digests[path] for path in files} if digests else {}
     key = cache.result_key(_rule_files(loaded), chosen, chosen_digests) if cache is not None else ""
     cached = cache.load_result(key) if cache is not None else None
@@ -442,16 +442,19 @@ def _analyse_here(engine: "Engine", files: dict[str, bytes], focus: Optional[Foc
     """The whole analysis in this process: what the single worker runs. Models come from the
     `shelf` where it holds them, and the others are parsed (and kept there), with the slice
     `sliced` gives if it was made elsewhere."""
+    from pwlint.isolation import uncollected
+
     models, problems = [], []
-    for path, data in files.items():
-        started(path)
-        outcome = shelf.load(path) if shelf is not None else None
-        if outcome is None:
-            damaged = shelf is not None and path in shelf.stored  # the feed did not slice it: it was to be loaded
-            outcome = prepare(path, data, focus, None if damaged else sliced(path))
-            if shelf is not None:
-                shelf.keep(path, outcome)
-        (problems if isinstance(outcome, FileProblem) else models).append(outcome)
+    with uncollected():
+        for path, data in files.items():
+            started(path)
+            outcome = shelf.load(path) if shelf is not None else None
+            if outcome is None:
+                damaged = shelf is not None and path in shelf.stored  # the feed did not slice it: it was to be loaded
+                outcome = prepare(path, data, focus, None if damaged else sliced(path))
+                if shelf is not None:
+                    shelf.keep(path, outcome)
+            (problems if isinstance(outcome, FileProblem) else models).append(outcome)
     started("")
     if shelf is not None:
         shelf.prune()

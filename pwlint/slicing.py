@@ -23,7 +23,9 @@ A definition is kept when its own text (decorators included)
   arguments (`self._execute(cursor, params)`), or it calls one whose `return` names a password
   (`params = self._get_params()`);
 - is the `__init__` of a class with a kept method: it sets the attributes they read, which
-  constant folding follows (`self._salt = b"..."`, then `PBKDF2HMAC(salt=self._salt, ...)`).
+  constant folding follows (`self._salt = b"..."`, then `PBKDF2HMAC(salt=self._salt, ...)`);
+- is a property's setter for an attribute a chosen file assigns (`Focus.setters`): the rules ask
+  whether the class converts what is assigned (`@payload.setter` encrypts it) before they report.
 A class the project calls with a password is kept whole: its `__init__` takes the password. A
 base of a chosen file's class (`Focus.bases`) keeps its statement, so the subclass's attributes set
 by an inherited `__init__` resolve, and its methods are sliced like any other class's. A
@@ -60,7 +62,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from pwlint.parsing import LINE_BREAK
-from pwlint.prefilter import Focus
+from pwlint.prefilter import Focus, setters_in
 
 _Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -107,7 +109,7 @@ def slice_source(text: str, data: bytes, focus: Optional[Focus]) -> Slice:
         return Slice(text, layout)
     whole = data.lower()
     narrowed = Focus(focus.password.within(whole), focus.standalone.within(whole), focus.called,
-                     focus.scoped.within(whole), focus.bases)
+                     focus.scoped.within(whole), focus.bases, focus.setters)
     spans = list(_ruled_out(tree, _BYTE_LINE_BREAK.split(whole), narrowed))
     return Slice(_blank(text, spans) if spans else text, layout)
 
@@ -121,7 +123,9 @@ def dependence(data: bytes, focus: Optional[Focus]) -> bytes:
     defined = {name.decode("ascii") for name in _DEFINED.findall(data)}
     groups = [focus.password.described, focus.scoped.described,
               [[group.described for group in entry] for entry in focus.standalone.entries]]
-    return repr((groups, sorted(focus.called & defined), sorted(focus.bases & defined))).encode("utf-8")
+    setters = {name.decode("ascii") for name in setters_in(data)}
+    return repr((groups, sorted(focus.called & defined), sorted(focus.bases & defined),
+                 sorted(focus.setters & setters))).encode("utf-8")
 
 
 def _layout(tree: ast.Module) -> Layout:
@@ -172,7 +176,7 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
 
     def wanted_alone(node: _Definition) -> bool:
         text = texts[id(node)]
-        return (node.name in focus.called or focus.password.found_in(text)
+        return (node.name in focus.called or _sets(node, focus.setters) or focus.password.found_in(text)
                 or focus.standalone.found_in(text)
                 or bool(carriers and carriers.search(text)))
 
@@ -200,6 +204,14 @@ def _ruled_out(tree: ast.Module, lowered: Sequence[bytes], focus: Focus) -> Iter
             for method in methods:
                 if id(method) in alone and id(method) in wanted:
                     yield from _unneeded_statements(method, lowered, seeds)
+
+
+def _sets(node: _Definition, attributes: frozenset[str]) -> bool:
+    """A property's setter for one of the attributes (`@payload.setter`): what it makes of a
+    value is what is stored."""
+    return any(isinstance(decorator, ast.Attribute) and decorator.attr == "setter"
+               and isinstance(decorator.value, ast.Name) and decorator.value.id in attributes
+               for decorator in getattr(node, "decorator_list", ()))
 
 
 def _handed_on(definitions: Sequence[_Definition], texts: dict[int, bytes], lowered: Sequence[bytes],

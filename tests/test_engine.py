@@ -149,7 +149,7 @@ def test_fast_hash_of_password_is_found_and_of_other_data_is_not() -> None:
 def test_usedforsecurity_false_is_never_a_finding() -> None:
     code = """
     import hashlib
-    def cache_key(password):
+    def remember(password):
         return hashlib.md5(password.encode(), usedforsecurity=False).hexdigest()
     """
     assert findings(code) == []
@@ -317,7 +317,7 @@ def test_a_hash_object_fed_a_password_is_one_finding_where_it_is_made(algorithm:
     assert findings(f"""\
         import hashlib
 
-        def cache_key(login, password, salt):
+        def stored_hash(login, password, salt):
             h = hashlib.{algorithm}()
             h.update(salt.encode())
             h.update(password.encode())

@@ -206,6 +206,57 @@ def test_a_password_attribute_set_by_a_base_class_in_a_file_without_password_wor
     assert where(findings(tmp_path / "off", project, prefilter=False)) == expected
 
 
+def test_a_setter_that_encrypts_in_a_file_without_password_words_is_asked_before_reporting(tmp_path: Path) -> None:
+    """The model's `@payload.setter` encrypts what is assigned; its file never names a password,
+    and the prefilter keeps it for the attribute a password file assigns. Without its own
+    encryption, the same assignment is a finding either way."""
+    project = {
+        "services/__init__.py": "",
+        "services/models.py": """\
+            import json
+
+            from cryptography.fernet import Fernet
+            from django.db import models
+
+            cipher = Fernet(Fernet.generate_key())
+
+
+            class AuthConfig(models.Model):
+                _payload = models.CharField(max_length=4096)
+
+                @property
+                def payload(self):
+                    return json.loads(cipher.decrypt(self._payload.encode()))
+
+                @payload.setter
+                def payload(self, value):
+                    self._payload = cipher.encrypt(json.dumps(value).encode()).decode()
+            """,
+        "services/handlers.py": """\
+            from .models import AuthConfig
+
+
+            def create_auth_config(username, password):
+                config = AuthConfig()
+                config.payload = {"username": username, "password": password}
+                config.save()
+                return config
+            """,
+    }
+    assert findings(tmp_path / "on", project) == []
+    assert findings(tmp_path / "off", project, prefilter=False) == []
+    plain = {**project, "services/models.py": """\
+        from django.db import models
+
+
+        class AuthConfig(models.Model):
+            payload = models.JSONField()
+        """}
+    expected = {("services/handlers.py", 6, "PW701")}
+    assert where(findings(tmp_path / "plain-on", plain)) == expected
+    assert where(findings(tmp_path / "plain-off", plain, prefilter=False)) == expected
+
+
 def test_self_attributes_set_in_init_carry_the_password_to_other_methods(tmp_path: Path) -> None:
     found = findings(tmp_path, {
         "vault/store.py": """\
