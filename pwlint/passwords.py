@@ -997,15 +997,16 @@ class PasswordOracle:
 
     def _asked_field(self, callee: "Callee", call: cst.Call, keys: tuple[str, ...], scope: Scope) -> Optional[str]:
         """The key a call hands a getter to look a value up by: its text, or the name it is read
-        from (`get_tokeninfo(uid_attribute)`, which names no password); None if it hands none."""
+        from (`get_tokeninfo(uid_attribute)`, which names no password); of several keys (`get(nodeid,
+        propname)`), one that names a password; None if it hands none."""
         assert self.program is not None
+        asked = []
         for param in keys:
             arg = self.program.argument(call, callee.scope, param, callee.offset)
-            if arg is None:
-                continue
-            value = fold(arg, self.model, scope, self.program.constant)
-            return value if isinstance(value, str) else terminal_name(arg) or ""
-        return None
+            if arg is not None:
+                value = fold(arg, self.model, scope, self.program.constant)
+                asked.append(value if isinstance(value, str) else terminal_name(arg) or "")
+        return next((key for key in asked if self._password_name(key)), asked[0] if asked else None)
 
     def _through(self, callee: "Callee", call: cst.Call, scope: Scope) -> Optional[Flow]:
         """A call to a project function carries what its summary says, given this call's arguments."""
