@@ -979,20 +979,20 @@ def _assigned_around(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> Ite
             yield from (terminal_name(target.target) or "" for target in small.targets)
         elif isinstance(small, cst.AnnAssign) and small is not node and small.value is not None:
             yield terminal_name(small.target) or ""
-    yield from _keywords_above(node, parts)
+    yield from (above.keyword.value for above, _ in _path_to(node, parts)
+                if isinstance(above, cst.Arg) and above.keyword is not None)
 
 
-def _keywords_above(node: cst.CSTNode, roots: Sequence[cst.CSTNode]) -> tuple[str, ...]:
-    """The keywords of the arguments on the way down from `roots` to `node` (its own left out)."""
-    pending: list[tuple[cst.CSTNode, tuple[str, ...]]] = [(root, ()) for root in roots]
+def _path_to(node: cst.CSTNode, roots: Sequence[cst.CSTNode]) -> list[tuple[cst.CSTNode, cst.CSTNode]]:
+    """The nodes on the way down from one of `roots` to `node`, outermost first, each with the
+    child the way goes through; none if no root holds it."""
+    pending: list[tuple[cst.CSTNode, tuple[tuple[cst.CSTNode, cst.CSTNode], ...]]] = [(root, ()) for root in roots]
     while pending:
-        current, keywords = pending.pop()
+        current, path = pending.pop()
         if current is node:
-            return keywords
-        if isinstance(current, cst.Arg) and current.keyword is not None:
-            keywords = (*keywords, current.keyword.value)
-        pending.extend((child, keywords) for child in children(current))
-    return ()
+            return list(path)
+        pending.extend((child, (*path, (current, child))) for child in children(current))
+    return []
 
 
 def _binds_beside(raw: Any, line: int) -> Condition:
@@ -1220,15 +1220,7 @@ def _tests_empty(test: cst.BaseExpression, code: str, module: cst.Module) -> boo
 
 def _ifs_around(node: cst.CSTNode, root: cst.CSTNode) -> list[cst.If]:
     """The `if` statements whose body (not `else`) holds the node, outermost first."""
-    pending: list[tuple[cst.CSTNode, tuple[cst.If, ...]]] = [(root, ())]
-    while pending:
-        current, ifs = pending.pop()
-        if current is node:
-            return list(ifs)
-        for child in children(current):
-            inside = ifs + (current,) if isinstance(current, cst.If) and child is current.body else ifs
-            pending.append((child, inside))
-    return []
+    return [above for above, child in _path_to(node, [root]) if isinstance(above, cst.If) and child is above.body]
 
 
 def _in_filter(node: cst.CSTNode, statement: Optional[cst.CSTNode]) -> bool:

@@ -297,6 +297,7 @@ _CAMEL_NAME = re.compile(r"^[a-z]+([A-Z][a-z]+)+$")  # an attribute's name: LDAP
 _SEPARATED = re.compile(r"\w[_.\-]\w")  # words joined as names join them: `stream-password`, not `password1`
 # A lower-case name of letters whose words are joined by `_`, `-` or `.` (`login_password`), not `Pa55_word`
 _FIELD_NAME = re.compile(r"^[a-z]+(?:[_.\-][a-z]+)+$")
+# A setting's key as configuration files spell it (`BINDPW`, `LDAP_URI`), which a form's field maps to
 _SETTING_KEY = re.compile(r"^[A-Z]{3,}(?:_[A-Z0-9]+)*$")
 # Calls that make a path: a name bound only to one (`f_pass = Path(base_dir, PASS_FILE)`, `pwd =
 # os.getcwd()`, the shell's print-working-directory) names a file, not a password.
@@ -995,10 +996,9 @@ class PasswordOracle:
                     return self._source(accessor, call)
         return self._first(whole, scope)
 
-    def _asked_field(self, callee: "Callee", call: cst.Call, keys: tuple[str, ...], scope: Scope) -> Optional[str]:
-        """The key a call hands a getter to look a value up by: its text, or the name it is read
-        from (`get_tokeninfo(uid_attribute)`, which names no password); of several keys (`get(nodeid,
-        propname)`), one that names a password; None if it hands none."""
+    def _asked_fields(self, callee: "Callee", call: cst.Call, keys: tuple[str, ...], scope: Scope) -> list[str]:
+        """The keys a call hands a getter to look a value up by: each one's text, or the name it is
+        read from (`get_tokeninfo(uid_attribute)`)."""
         assert self.program is not None
         asked = []
         for param in keys:
@@ -1006,7 +1006,7 @@ class PasswordOracle:
             if arg is not None:
                 value = fold(arg, self.model, scope, self.program.constant)
                 asked.append(value if isinstance(value, str) else terminal_name(arg) or "")
-        return next((key for key in asked if self._password_name(key)), asked[0] if asked else None)
+        return asked
 
     def _through(self, callee: "Callee", call: cst.Call, scope: Scope) -> Optional[Flow]:
         """A call to a project function carries what its summary says, given this call's arguments."""
@@ -1014,9 +1014,10 @@ class PasswordOracle:
         summary = self.program.summary(callee)
         name = callee.scope.name
         if summary.intrinsic is not None:
-            asked = self._asked_field(callee, call, summary.keys, scope)
-            if asked is not None:  # a getter gives the field it is asked for (`get_info("user")`, `get_info(attr)`)
-                return self._source(asked, call) if self._password_name(asked) else None
+            asked = self._asked_fields(callee, call, summary.keys, scope)
+            if asked:  # a getter gives the field it is asked for (`get_info("user")`, `get(nodeid, "password")`)
+                named = next((key for key in asked if self._password_name(key)), None)
+                return self._source(named, call) if named else None
             return summary.intrinsic.then(Step(self.model, call, f"returned by `{name}()`", kind="return"))
         for param, encoded in summary.passthrough:
             arg = self.program.argument(call, callee.scope, param, callee.offset)

@@ -72,8 +72,9 @@ _NOT_DEFINED = frozenset(name.encode() for name in [*keyword.kwlist, *keyword.so
 _CLASS_BASES = re.compile(rb"(?:^|\n)class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)")
 _BASE_ROUNDS = 4
 # `self.password` read, or assigned (`self.password = ...`, not `==`)
-_SETTER = re.compile(rb"@([A-Za-z_][A-Za-z0-9_]*)\.setter\b")
 _SELF_ATTRIBUTE = re.compile(rb"self\.([A-Za-z_][A-Za-z0-9_]*)([ \t]*=(?!=))?")
+# A property's setter, by the attribute it sets (`@payload.setter`)
+_SETTER = re.compile(rb"@([A-Za-z_][A-Za-z0-9_]*)\.setter\b")
 # A module and the names a file imports from it: those an `__init__.py` may re-export (`from .crypto
 # import (hash_value,\n salt)`), the module a base class comes from (`from .base import NotifyBase`).
 _IMPORTED = re.compile(rb"^[ \t]*from[ \t]+([.\w]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.MULTILINE)
