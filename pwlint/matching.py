@@ -1541,10 +1541,10 @@ _PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "messag
 # A password reaches code through a name containing one of these, or through getpass; as regular
 # expressions over lower-cased bytes (a bare `pass` would match every `pass` statement, a quoted one is
 # a key: `{"user": "salt", "pass": "salt"}`). `pass` as a word of a name (`db_pass`, `pass_file`) must end or start there: `max_passes`, `bypass_cache` and
-# `_passthrough` name no password. Each expression starts with its literal, so it is searched for
-# as a substring first.
+# `_passthrough` name no password. Each expression starts with its literal, so the prefilter searches
+# for it only where that literal is (`prefilter.TokenGroup.guards`).
 PASSWORD_TOKENS = ("passw", "passphrase", "passcode", "pwd", "pswd", "getpass", "pw(?![a-z])(?<![a-z]pw)",
-                   "_pass(?![a-z])", "pass_(?<![a-z]pass_)", "-pass(?![a-z])", "[\"']pass[\"']", "userpass", "adminpass",
+                   "_pass(?![a-z])", "pass_(?<![a-z]pass_)", "-pass(?![a-z])", "\"pass\"", "'pass'", "userpass", "adminpass",
                    "rootpass", "dbpass", "mdp", "senha", "kennwort", "contrase")
 
 

@@ -336,11 +336,24 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
     for name in child_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = type(value)
+        if kind is tuple or kind is list:
+            found.extend(item for item in value if is_node_type(type(item)))
+        elif is_node_type(kind):
             found.append(value)
-        elif isinstance(value, (tuple, list)):
-            found.extend(item for item in value if isinstance(item, cst.CSTNode))
     return found
+
+
+def is_node_type(kind: type) -> bool:
+    """Whether values of this type are libcst nodes. `isinstance(value, cst.CSTNode)` asks an
+    abstract base class, several times slower, and the walks ask it of every field."""
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
+_NODE_TYPES: dict[type, bool] = {}
 
 
 def _makes_dict(value: cst.BaseExpression) -> bool:
@@ -517,12 +530,13 @@ class _ModelBuilder:
             handlers.visit(node)
         for name in handlers.fields:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
-                self.walk(value)
-            elif isinstance(value, (tuple, list)):
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if is_node_type(type(item)):
                         self.walk(item)
+            elif is_node_type(kind):
+                self.walk(value)
         if handlers.leave is not None:
             handlers.leave(node)
         if handlers.statement:

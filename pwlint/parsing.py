@@ -10,8 +10,9 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Union
 
 from pwlint.findings import FileProblem
 
@@ -68,7 +69,8 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None,
         return text
     try:
         sliced = sliced or slice_source(text, data, focus)
-        module = cst.parse_module(sliced.text)
+        with _unchecked(cst.CSTNode):
+            module = cst.parse_module(sliced.text)
     except cst.ParserSyntaxError as error:
         line, column = _syntax_error_position(error.message, error.raw_line, error.raw_column)
         return FileProblem(path, line, column, f"syntax error: {error.message.splitlines()[0]}")
@@ -77,6 +79,27 @@ def parse(path: str, data: bytes, focus: Optional["Focus"] = None,
     except Exception as error:  # noqa: BLE001 - libcst's native parser raises assorted errors
         return FileProblem(path, 1, 1, f"cannot parse: {type(error).__name__}: {error}")
     return SourceFile(path, text, module, sliced.layout)
+
+
+@contextmanager
+def _unchecked(node: type) -> Iterator[None]:
+    """libcst checks each node as it is made (`CSTNode.__post_init__` runs `_validate`), a guard
+    for trees that code assembles by hand. What its parser makes of source needs none: the check
+    was a sixth of the parse on Django with its tests, and it rejects some valid code (LibCST issue
+    1061, `() if 0 else(lambda:())`). Nodes made outside the parse (`positions`) are still checked."""
+    checked = node.__dict__.get("__post_init__")
+    if checked is None:  # a libcst that checks elsewhere: leave it be
+        yield
+        return
+    node.__post_init__ = _unchecked_node  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        node.__post_init__ = checked  # type: ignore[attr-defined]
+
+
+def _unchecked_node(self: object) -> None:
+    pass
 
 
 def slice_file(data: bytes, focus: Optional["Focus"]) -> Optional["Slice"]:

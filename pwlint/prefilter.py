@@ -60,6 +60,8 @@ _TOP_LEVEL_DEFINITION = re.compile(rb"\n" + _DEFINITION)
 _FIRST_LINE_DEFINITION = re.compile(_DEFINITION)
 _PASSWORD_TOKEN = re.compile("|".join(PASSWORD_TOKENS).encode())  # in lower-cased bytes
 _PARENTHESIS = re.compile(rb"[()]")
+# One literal character of a regular expression: not a special one, or a special one escaped
+_LITERAL_ELEMENT = re.compile(r"[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9]")
 _PIECE, _SHARED_BY = 4, 3  # a guard that is no word: four letters, shared by three words at least
 # Bytes from which the files' facts are searched in two processes on two CPUs: Django 5.1.4 has
 # about 5.6 MB outside its tests and 17 MB with them; forking costs some 10 ms.
@@ -432,8 +434,7 @@ class Holdings:
 
     def has(self, group: "TokenGroup") -> bool:
         if id(group) not in self._groups:
-            self._groups[id(group)] = any(self._holds(word) for word in group.words) or bool(
-                group.expression and group.expression.search(self._lowered))
+            self._groups[id(group)] = any(self._holds(word) for word in group.words) or group.expression_in(self._lowered)
         return self._groups[id(group)]
 
     def _holds(self, word: bytes) -> bool:
@@ -447,14 +448,20 @@ class Holdings:
 class TokenGroup:
     """Tokens of which a file must hold one. Plain words are found by substring search, several
     times faster than a regular-expression alternation over the same words; the few tokens that
-    are expressions (`pw(?![a-z])(?<![a-z]pw)`) are searched as one; an expression that starts with
-    its literal (the look-behind after it) lets the regex engine skip ahead by substring search."""
+    are expressions (`pw(?![a-z])(?<![a-z]pw)`) are searched as one, and only in text that holds
+    one of their `guards`, the literal each starts with: a search for several alternatives that
+    start differently tries every position, and it took a third of the prefilter's time."""
 
     words: tuple[bytes, ...]
     expression: Optional[re.Pattern[bytes]]
+    guards: Optional[tuple[bytes, ...]] = None  # None: some alternative starts with no literal
 
     def found_in(self, lowered: bytes) -> bool:
-        return any(word in lowered for word in self.words) or bool(self.expression and self.expression.search(lowered))
+        return any(word in lowered for word in self.words) or self.expression_in(lowered)
+
+    def expression_in(self, lowered: bytes) -> bool:
+        return self.expression is not None and (self.guards is None or any(guard in lowered for guard in self.guards)) \
+            and self.expression.search(lowered) is not None
 
     @property
     def described(self) -> tuple[tuple[bytes, ...], Optional[bytes]]:
@@ -464,7 +471,7 @@ class TokenGroup:
     def within(self, lowered: bytes) -> "TokenGroup":
         """The tokens of this group that `lowered` holds: the parts of a file need be searched for no other."""
         return TokenGroup(tuple(word for word in self.words if word in lowered),
-                          self.expression if self.expression and self.expression.search(lowered) else None)
+                          self.expression if self.expression_in(lowered) else None, self.guards)
 
 
 @dataclass(frozen=True)
@@ -487,6 +494,31 @@ class Requirements:
 @lru_cache(maxsize=None)
 def _compile(group: tuple[str, ...]) -> TokenGroup:
     tokens = [token.lower() for token in group]
-    words = tuple(token.encode("utf-8") for token in tokens if re.escape(token) == token)
-    expressions = [token for token in tokens if re.escape(token) != token]
-    return TokenGroup(words, re.compile("|".join(expressions).encode("utf-8")) if expressions else None)
+    words = [literal for literal in map(_literal, tokens) if literal is not None]
+    expressions = [token for token in tokens if _literal(token) is None]
+    if not expressions:
+        return TokenGroup(tuple(word.encode("utf-8") for word in words), None)
+    guards = [_leading_literal(token) for token in expressions]
+    return TokenGroup(tuple(word.encode("utf-8") for word in words), re.compile("|".join(expressions).encode("utf-8")),
+                      None if "" in guards else tuple(guard.encode("utf-8") for guard in guards))
+
+
+def _literal(token: str) -> Optional[str]:
+    """The text a token stands for when it is no expression: itself, or what its escapes stand
+    for (a rule's `tokens:` are escaped: `auth\\ =\\ \\(` is `auth = (`)."""
+    text = re.sub(r"\\(.)", r"\1", token)
+    return text if re.escape(text) == token else None
+
+
+def _leading_literal(expression: str) -> str:
+    """What any match of `expression` starts with ("" if that is not known): its characters before
+    the first special one, less the last if a quantifier follows it (`ab?` need not hold `b`)."""
+    if "|" in expression.replace("\\|", ""):
+        return ""
+    elements, position = [], 0
+    while (element := _LITERAL_ELEMENT.match(expression, position)) is not None:
+        elements.append(element.group()[-1])
+        position = element.end()
+    if expression[position:position + 1] in ("?", "*", "{"):
+        elements = elements[:-1]
+    return "".join(elements)

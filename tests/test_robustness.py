@@ -145,6 +145,22 @@ def test_one_file_on_its_own_with_a_problem_exits_0(tmp_path: Path, capsys: pyte
     run.assert_problem("hostile.py", "syntax error", line=2)
 
 
+def test_valid_code_that_libcsts_own_node_checks_refuse_is_analysed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """libcst's parser makes nodes from some valid code that its checks of hand-made nodes refuse
+    (LibCST issue 1061). pwlint parses without those checks, and keeps them for nodes made later."""
+    import libcst as cst
+
+    root = project(tmp_path, {"odd.py": GOOD + "\nFALLBACK = () if 0 else(lambda:())\n"})
+
+    run = check(root, capsys, monkeypatch, "--jobs", "1")
+
+    assert ("PW101", "odd.py", GOOD_LINE) in run.results
+    assert run.notifications == {}
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
+
+
 # -- encodings and line endings are read as Python reads them ------------------------------------
 
 @pytest.mark.parametrize(("content", "line"), [
