@@ -34,6 +34,7 @@ class Match:
     node: cst.CSTNode
     statement: Optional[cst.CSTNode]
     captures: Mapping[str, Any]
+    site: Site
     observer: Optional[Observer] = None
 
 
@@ -82,7 +83,14 @@ class Engine:
         flow: Optional[Flow] = match.captures.get("_flow")
         if flow is None:
             return [self._locate(model, program, match, None)]
-        return [self._locate(model, program, match, each) for each in program.oracle(model).handed_over(flow)]
+        return [self._locate(model, program, match, each) for each in program.oracle(model).handed_over(flow)
+                if each is flow or not self._exempt(model, program, match, each)]
+
+    def _exempt(self, model: ModuleModel, program: Program, match: Match, flow: Flow) -> bool:
+        """Whether the match is no fault for another call that hands its helper a password."""
+        ctx = Context(model, program.oracle(model), match.site.scope, self.thresholds, statement=match.site.statement,
+                      captures={**match.captures, "_flow": flow}, site=match.site, program=program)
+        return match.pattern.exempts_handed(match.site, ctx)
 
     def _collect(self, model: ModuleModel, program: Program, index: "_PatternIndex") -> list[Match]:
         """One match per rule and node; an observer's evidence is kept apart from its rule's others."""
@@ -111,7 +119,7 @@ class Engine:
         setting = _own_setting(site, ctx) if pattern.report_at == "node" else None
         if setting is not None:
             node, statement = setting.value, setting.statement
-        return Match(rule, pattern, node, statement, ctx.captures, observer)
+        return Match(rule, pattern, node, statement, ctx.captures, site, observer)
 
     def _observation(self, model: ModuleModel, program: Program, match: Match) -> Observation:
         assert match.observer is not None and match.pattern.message is not None

@@ -217,9 +217,18 @@ def _is_secret_literal(expr: Optional[cst.BaseExpression], ctx: Context) -> bool
     if name is not None and isinstance(expr, cst.Name) and not is_password_name(expr.value):
         value = ctx.fold(expr)
         return isinstance(value, (str, bytes)) and is_secret_text(value, name) and _judged(expr, ctx)
-    if not is_secret_literal(expr, name) or _shared_in_dict(expr, ctx):
+    if not is_secret_literal(expr, name or _default_of(expr, ctx)) or _shared_in_dict(expr, ctx):
         return False
     return _judged(expr, ctx)
+
+
+def _default_of(expr: Optional[cst.BaseExpression], ctx: Context) -> Optional[str]:
+    """"default" for the `default=` of the call being matched: an option's default is what the
+    program runs with, so the word password there is the account's password
+    (`add_argument("--password", default="password", help="admin password")`), not a label."""
+    arguments = ctx.call.args if ctx.call is not None else ()
+    return "default" if any(argument.value is expr and argument.keyword is not None
+                            and argument.keyword.value == "default" for argument in arguments) else None
 
 
 def _flag(raw: Mapping[str, Any], key: str) -> None:
@@ -503,6 +512,18 @@ def compile_value_test(raw: Any, where: str) -> ValueTest:
         return True
 
     return test
+
+
+@dataclass(frozen=True)
+class _InFunction:
+    """`in-function`: a function around the site, or around a call that hands it the password, is
+    named for a purpose that makes the match no fault (a protocol's handshake). The engine asks it
+    again of each other call that hands a helper a password (`Pattern.exempts_handed`)."""
+
+    pattern: re.Pattern[str]
+
+    def __call__(self, node: cst.CSTNode, ctx: Context) -> bool:
+        return any(self.pattern.search(name) for name in _function_names(ctx))
 
 
 def _function_names(ctx: Context) -> Iterator[str]:
@@ -882,8 +903,7 @@ def compile_condition(raw: Any) -> Condition:
         return lambda node, c: c.site is not None and c.site.kind == "bind" and bool(c.site.scope.filled.get(c.site.name))
     if "in-function" in raw:
         _only(raw, {"in-function"})
-        pattern = _regex(raw["in-function"], "in-function", line_of(raw, "in-function"))
-        return lambda node, c: any(pattern.search(name) for name in _function_names(c))
+        return _InFunction(_regex(raw["in-function"], "in-function", line_of(raw, "in-function")))
     if "parameter" in raw:
         _only(raw, {"parameter"})
         pattern = _regex(raw["parameter"], "parameter", line_of(raw, "parameter"))
@@ -1534,6 +1554,12 @@ class Pattern:
         if not all(cond(site.node, ctx) for cond in self.where):
             return False
         return not any(cond(site.node, ctx) for cond in self.unless)
+
+    def exempts_handed(self, site: Site, ctx: Context) -> bool:
+        """Whether an `in-function` exemption holds for the flow in `ctx.captures`: another call
+        that hands the helper a password, which the match was not made with. `md5(payload)` in a
+        helper is a finding where a login stores the result, not where a handshake calls it."""
+        return any(cond(site.node, ctx) for cond in self.unless if isinstance(cond, _InFunction))
 
 
 _PATTERN_KEYS = {"call", "bind", "compare", "return", "where", "unless", "message", "report-at", "tokens", "severity"}

@@ -71,6 +71,7 @@ _NOT_PASSWORD_WORDS = frozenset({
     "expiry", "expires", "expired", "expiration",
     "age", "lifetime", "changed", "date", "time", "timestamp", "at", "on", "last", "updated",
     "expire", "warn", "warning", "grace",  # Unix shadow aging (`password_expire_warn`), a grace period
+    "properties", "property", "props", "flags", "flag",  # a domain's policy bits (`password_properties`, `pwdProperties`)
     # places, identifiers and UI
     "reset", "url", "uri", "link", "path", "file", "filename", "basename", "dir", "dirname", "folder", "field", "fields",
     "label",
@@ -110,7 +111,8 @@ _STRICT_HASHING_VERBS = frozenset({"hash", "encrypt", "encode", "crypt", "digest
 _NOT_THE_PASSWORD = re.compile(
     r"(?i)salt|hash|digest|encoded|stored|reference|user|login|email|round|iteration|cost|algorithm|^alg$|method"
     r"|scheme|name|realm|prefix|key|request|context|^ctx$|protocol|^fn?$|func|callback|^cb$|handler"
-    r"|credential|creds|account|record|config|option|setting|form|entry|entries")
+    r"|credential|creds|account|record|config|option|setting|form|entry|entries"
+    r"|nonce|challenge|seed")  # what a handshake mixes in (`generate_digest_password(local_nonce, server_nonce, pwd_hash)`)
 _NAMES_THE_PASSWORD = re.compile(
     r"(?i)raw|clear|plain|secret|word|pw|value|text|candidate|attempt|given|entered|input|phrase|^s$|^string$")
 
@@ -736,9 +738,9 @@ class PasswordOracle:
             if assigned and assigned.entry is None:
                 return replace(assigned, name=name)
             return self._source(name, node if node is not None else scope.node)
-        if owner is None or owner.kind == "module":
-            return None  # module-level names are configuration, not a user's password in flight
-        return self._name_flow(owner, name, node)
+        if owner is None or owner.kind == "module" and scope is not owner:
+            return None  # module-level names are configuration, not a user's password in flight...
+        return self._name_flow(owner, name, node)  # ...unless the module's own code reads them (a script)
 
     def _password_name(self, name: str) -> bool:
         """`is_password_name`, but for a project whose `pwd` is the working directory."""

@@ -105,6 +105,32 @@ def test_every_call_that_hands_a_helper_a_password_is_reported_under_its_own_nam
     assert [step.note for step in found[1].flow][1:] == ["passed to `sha()` as `data`", "reaches `hashlib.sha1`"]
 
 
+def test_a_call_whose_function_exempts_the_match_is_not_reported_among_the_helpers_other_callers(
+        tmp_path: Path) -> None:
+    """A helper's match is reported at every call that hands it a password, but not at a call
+    whose own function the rule exempts: a handshake that proves the password to a device with
+    SHA-256 stores nothing, the account that keeps the same digest does."""
+    handshake = """\
+            import hashlib
+
+
+            def _sha256(payload):
+                return hashlib.sha256(payload).hexdigest()
+
+
+            def save_account(account, password):
+                account.password_digest = _sha256(password.encode())
+                account.save()
+
+
+            def perform_handshake(session, password):
+                session.proof = _sha256(password.encode())
+            """
+    found = findings(tmp_path, {"device.py": handshake})
+
+    assert where(found) == {("device.py", 9, "PW101")}
+
+
 def test_a_comparison_with_a_password_of_its_own_is_reported_where_it_compares(tmp_path: Path) -> None:
     """An authorizer handed a dict of users compares a login's password with the stored one: the
     fault is the comparison (it names its own password), not each call that builds a handler."""
