@@ -493,13 +493,13 @@ class Requirements:
 
 @lru_cache(maxsize=None)
 def _compile(group: tuple[str, ...]) -> TokenGroup:
-    tokens = [token.lower() for token in group]
-    words = [literal for literal in map(_literal, tokens) if literal is not None]
-    expressions = [token for token in tokens if _literal(token) is None]
+    literals = {token: _literal(token) for token in (token.lower() for token in group)}
+    words = tuple(literal.encode("utf-8") for literal in literals.values() if literal is not None)
+    expressions = [token for token, literal in literals.items() if literal is None]
     if not expressions:
-        return TokenGroup(tuple(word.encode("utf-8") for word in words), None)
+        return TokenGroup(words, None)
     guards = [_leading_literal(token) for token in expressions]
-    return TokenGroup(tuple(word.encode("utf-8") for word in words), re.compile("|".join(expressions).encode("utf-8")),
+    return TokenGroup(words, re.compile("|".join(expressions).encode("utf-8")),
                       None if "" in guards else tuple(guard.encode("utf-8") for guard in guards))
 
 
