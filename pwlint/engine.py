@@ -19,7 +19,7 @@ import libcst as cst
 from pwlint.findings import Finding, FlowStep, Observation, Region
 from pwlint.matching import Context, Pattern, receiver_call
 from pwlint.names import ModuleModel, Site, terminal_name
-from pwlint.passwords import Flow
+from pwlint.passwords import Flow, PasswordOracle
 from pwlint.prefilter import Vocabulary, may_match_here
 from pwlint.program import Program
 from pwlint.ruleset import Observer, Rule
@@ -88,9 +88,12 @@ class Engine:
 
     def _exempt(self, model: ModuleModel, program: Program, match: Match, flow: Flow) -> bool:
         """Whether the match is no fault for another call that hands its helper a password."""
-        ctx = Context(model, program.oracle(model), match.site.scope, self.thresholds, statement=match.site.statement,
-                      captures={**match.captures, "_flow": flow}, site=match.site, program=program)
+        ctx = self._context(model, program.oracle(model), program, match.site)
+        ctx.captures = {**match.captures, "_flow": flow}
         return match.pattern.exempts_handed(match.site, ctx)
+
+    def _context(self, model: ModuleModel, oracle: PasswordOracle, program: Program, site: Site) -> Context:
+        return Context(model, oracle, site.scope, self.thresholds, statement=site.statement, site=site, program=program)
 
     def _collect(self, model: ModuleModel, program: Program, index: "_PatternIndex") -> list[Match]:
         """One match per rule and node; an observer's evidence is kept apart from its rule's others."""
@@ -98,8 +101,7 @@ class Engine:
         seen: set[tuple[str, int, int]] = set()
         oracle = program.oracle(model)
         for site in model.sites:
-            ctx = Context(model, oracle, site.scope, self.thresholds, statement=site.statement,
-                          site=site, program=program)
+            ctx = self._context(model, oracle, program, site)
             for rule, pattern, observer in index.candidates(site, model):
                 match = self._try(rule, pattern, observer, site, ctx)
                 if match is None:

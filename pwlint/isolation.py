@@ -30,8 +30,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVa
 Started = Callable[[str], None]  # the work calls it with each file it starts on; "" for work past the files
 Work = Callable[[Any, Started], Any]  # (payload, started) -> a picklable result, in the worker
 _Item = TypeVar("_Item")
-_PIPE_BYTES = 1 << 20  # what a feed's pipe may hold: Linux's default limit for unprivileged processes
 _Result = TypeVar("_Result")
+_PIPE_BYTES = 1 << 20  # what a feed's pipe may hold: Linux's default limit for unprivileged processes
 
 
 @dataclass(frozen=True)
